@@ -1,0 +1,39 @@
+"""RFC 6750 errors for the resource APIs, mapped once for every DRF view."""
+
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """A valid token that lacks a scope the endpoint needs (RFC 6750 §3.1)."""
+
+    def __init__(self, scopes: list[str]):
+        self.scopes = scopes
+        super().__init__(detail=f"This token lacks the scope {' '.join(scopes)}.")
+
+
+def bearer_exception_handler(exc, context):
+    """DRF's handler, plus RFC 6750 ``error`` values in the body and ``WWW-Authenticate``.
+
+    401 answers already carry DOT's challenge (``invalid_token`` when a bad token was sent,
+    bare ``Bearer`` when none was); a missing scope is a 403 naming the scope.
+    """
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    request = context.get("request")
+    if isinstance(exc, InsufficientScope):
+        scope = " ".join(exc.scopes)
+        response["WWW-Authenticate"] = (
+            f'Bearer realm="api",error="insufficient_scope",scope="{scope}"'
+        )
+        response.data = {
+            "error": "insufficient_scope",
+            "error_description": str(exc.detail),
+            "scope": scope,
+        }
+    elif response.status_code == 401:
+        oauth2_error = getattr(request, "oauth2_error", None) or {}
+        if oauth2_error.get("error"):
+            response.data = dict(oauth2_error)
+    return response

@@ -1,0 +1,34 @@
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from apis.exceptions import InsufficientScope
+
+
+class TokenHasMethodScope(BasePermission):
+    """The bearer token must carry the scopes the view names for the HTTP method.
+
+    Views declare ``required_scopes_by_method = {"GET": [...], "POST": [...]}``; HEAD and
+    OPTIONS need what GET needs. No token means 401 (DRF asks for authentication); a token
+    without the scope raises ``InsufficientScope`` (403 with the scope named).
+    """
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if token is None or not hasattr(token, "allow_scopes"):
+            return False
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        required = view.required_scopes_by_method.get(method)
+        if required is None:
+            return True  # DRF answers 405 for a method the view does not have.
+        if not token.allow_scopes(required):
+            raise InsufficientScope(required)
+        return True
+
+
+class TokenHasUser(BasePermission):
+    """The API acts for a person: a client-credentials token (no user) is refused."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.auth is not None and getattr(request.auth, "user_id", None) is None:
+            raise PermissionDenied("This API acts for a user; this token was issued to an app alone.")
+        return True

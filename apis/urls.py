@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apis import views
+
+app_name = "apis"
+
+urlpatterns = [
+    path("colors/", views.ColorListCreateApi.as_view(), name="colors"),
+]

@@ -1,0 +1,20 @@
+from rest_framework import generics
+
+from apis import services
+from apis.models import Color
+from apis.permissions import TokenHasMethodScope, TokenHasUser
+from apis.serializers import ColorSerializer
+
+
+class ColorListCreateApi(generics.ListCreateAPIView):
+    """The sample Colors API: the token's user reads and saves their colors."""
+
+    serializer_class = ColorSerializer
+    permission_classes = [TokenHasMethodScope, TokenHasUser]
+    required_scopes_by_method = {"GET": ["colors:read"], "POST": ["colors:write"]}
+
+    def get_queryset(self):
+        return Color.objects.filter(owner=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.color_create(owner=self.request.user, **serializer.validated_data)

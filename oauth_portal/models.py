@@ -1,0 +1,196 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractApplication, ApplicationManager, check_redirect_to_uri_allowed
+
+LOOPBACK_IP_HOSTS = frozenset({"127.0.0.1", "::1"})
+LOOPBACK_HOSTS = LOOPBACK_IP_HOSTS | {"localhost"}
+
+
+class Application(AbstractApplication):
+    """An OAuth client, with what the portal and the consent page show about it.
+
+    DOT's ``user`` field is the owner: the developer who registered the app. Every extra field
+    has a default, so DOT's ``createapplication`` command keeps working.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    description = models.TextField(blank=True, default="")
+    homepage_url = models.URLField(blank=True, default="")
+    logo_url = models.URLField(blank=True, default="")
+    privacy_policy_url = models.URLField(blank=True, default="")
+    terms_url = models.URLField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Empty means "every active scope": an app made by `createapplication` can run the whole
+    # flow; the portal and the admin narrow it.
+    allowed_scopes = models.ManyToManyField("apis.Scope", blank=True, related_name="applications")
+
+    objects = ApplicationManager()
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+
+    def natural_key(self):
+        return (self.client_id,)
+
+    @property
+    def owner(self):
+        return self.user
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == self.CLIENT_PUBLIC
+
+    def is_usable(self, request) -> bool:
+        """DOT asks this before issuing and before accepting a token: suspended apps get neither."""
+        return self.status == self.Status.ACTIVE
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        """Exact string match against the registered URIs (RFC 9700 §4.1.3).
+
+        The one exception is RFC 8252 §7.3: a public (native) client registered with a loopback
+        IP redirect may use any port, because the OS picks it at run time. DOT applies that
+        exception to every client; we keep it for public clients only.
+        """
+        registered = self.redirect_uris.split()
+        if uri in registered:
+            return True
+        if not self.is_public:
+            return False
+        loopback = [
+            candidate
+            for candidate in registered
+            if urlsplit(candidate).scheme == "http"
+            and urlsplit(candidate).hostname in LOOPBACK_IP_HOSTS
+        ]
+        allowed, _reasons = check_redirect_to_uri_allowed(uri, loopback)
+        return allowed
+
+    def get_allowed_schemes(self) -> list[str]:
+        """https, http (loopback only, checked in clean), and a native app's private-use scheme."""
+        schemes = ["https", "http"]
+        if self.is_public:
+            schemes += [
+                urlsplit(uri).scheme
+                for uri in self.redirect_uris.split()
+                if "." in urlsplit(uri).scheme
+            ]
+        return schemes
+
+    def clean(self) -> None:
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        plain_http = [
+            uri
+            for uri in self.redirect_uris.split()
+            if urlsplit(uri).scheme == "http" and urlsplit(uri).hostname not in LOOPBACK_HOSTS
+        ]
+        if plain_http:
+            errors.setdefault("redirect_uris", []).append(
+                ValidationError(
+                    _("Use https; plain http is only allowed for loopback addresses: %(uris)s"),
+                    code="insecure_redirect_uri",
+                    params={"uris": " ".join(plain_http)},
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class SigningKey(models.Model):
+    """An RSA key that signs ID tokens. One key is current; retired keys stay published.
+
+    A retired key stays in the JWKS until ``published_until``, so tokens it signed still verify.
+    """
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_key_pem = models.TextField()
+    is_current = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    published_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Concurrent first reads on an empty table cannot both create a current key.
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="one_current_signing_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"Signing key {self.kid}"
+
+
+class RedeemedCode(models.Model):
+    """Remembers a redeemed authorization code so that a replay can revoke what it issued.
+
+    DOT deletes a code once redeemed, which leaves a second redemption indistinguishable from
+    a made-up code. RFC 6749 §4.1.2 asks us to revoke the tokens of the first redemption, so we
+    keep the code's SHA-256 (never the code) and the refresh-token family it started.
+    """
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True)
+    token_family = models.UUIDField(null=True)
+    access_token_checksum = models.CharField(max_length=64, blank=True, default="")
+    redeemed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Redeemed code #{self.pk}"
+
+
+class AuditEvent(models.Model):
+    """One security-relevant thing that happened. Append-only; never holds a secret or token."""
+
+    class Type(models.TextChoices):
+        SIGN_IN_SUCCEEDED = "sign_in.succeeded", _("Sign-in succeeded")
+        SIGN_IN_FAILED = "sign_in.failed", _("Sign-in failed")
+        SIGNED_OUT = "sign_out", _("Signed out")
+        CONSENT_GRANTED = "consent.granted", _("Consent granted")
+        CONSENT_DENIED = "consent.denied", _("Consent denied")
+        CODE_ISSUED = "code.issued", _("Authorization code issued")
+        CODE_REUSED = "code.reused", _("Authorization code reuse detected")
+        TOKEN_ISSUED = "token.issued", _("Token issued")
+        TOKEN_REFRESHED = "token.refreshed", _("Token refreshed")
+        TOKEN_REVOKED = "token.revoked", _("Token revoked")
+        SIGNING_KEY_CREATED = "signing_key.created", _("Signing key created")
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    type = models.CharField(max_length=64, choices=Type.choices, db_index=True)
+    # Who did it (a signed-in person), and whose data it concerns (the resource owner).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["application", "-created"])]
+
+    def __str__(self):
+        return f"{self.get_type_display()} at {self.created:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,99 @@
+"""Our OAUTH2_VALIDATOR_CLASS: DOT's validator plus the rules of RFC 9700 that DOT leaves open.
+
+Each override calls DOT's own implementation and adds one rule or one audit event around it.
+"""
+
+from django.db import transaction
+from oauth2_provider.models import get_grant_model, get_refresh_token_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from oauth_portal import services
+from oauth_portal.models import AuditEvent
+
+
+class PortalOAuth2Validator(OAuth2Validator):
+    def get_additional_claims(self):
+        """OpenID claims; DOT releases each only when its scope (profile, email) was granted."""
+        return {
+            "name": lambda request: request.user.get_full_name() or request.user.get_username(),
+            "given_name": lambda request: request.user.first_name,
+            "family_name": lambda request: request.user.last_name,
+            "preferred_username": lambda request: request.user.get_username(),
+            "email": lambda request: request.user.email,
+            "email_verified": lambda request: bool(request.user.email_verified),
+        }
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        """A request must name at least one scope, each one the app may ask for.
+
+        RFC 6749 §3.3 lets us refuse a request without scope instead of guessing a default, and
+        ``openid`` needs an app that can sign ID tokens.
+        """
+        if not scopes:
+            return False
+        if "openid" in scopes and client.algorithm != client.RS256_ALGORITHM:
+            return False
+        return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        services.audit_record(
+            event=AuditEvent.Type.CODE_ISSUED,
+            request=request,
+            actor=request.user,
+            user=request.user,
+            application=request.client,
+            scope=" ".join(request.scopes or []),
+        )
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        """Lock the code's row first, so that of several racing redemptions exactly one wins.
+
+        The token view runs in one transaction; the losers wait here, then find the code gone
+        and are treated as a replay (which also revokes what the winner got).
+        """
+        list(get_grant_model().objects.select_for_update().filter(code=code, application=client))
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return True
+        services.authorization_code_replay_handle(code=code, application=client, request=request)
+        return False
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """Lock the refresh token's rows first, so racing refreshes queue behind one winner.
+
+        A loser then sees the token already rotated, which DOT treats as reuse: it fails with
+        ``invalid_grant`` and the whole family is revoked.
+        """
+        checksum = services.token_checksum(refresh_token)
+        list(get_refresh_token_model().objects.select_for_update().filter(token_checksum=checksum))
+        return super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        super()._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code":
+            services.authorization_code_redeemed(
+                code=request.code, application=request.client, user=request.user, token=token
+            )
+        services.token_issue_record(request=request, token=token)
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        with transaction.atomic():
+            super().revoke_token(token, token_type_hint, request, *args, **kwargs)
+            services.audit_record(
+                event=AuditEvent.Type.TOKEN_REVOKED,
+                request=request,
+                application=request.client,
+                token_type_hint=token_type_hint or "",
+            )
+
+    def validate_silent_login(self, request) -> bool:
+        """``prompt=none``: DOT only validates the request once the user is signed in."""
+        return True
+
+    def validate_silent_authorization(self, request) -> bool:
+        """``prompt=none`` cannot show the consent page, and consent is not stored yet.
+
+        Answering False makes oauthlib return ``consent_required`` to the redirect URI
+        (OpenID Connect Core 3.1.2.6), except for first-party apps that skip consent.
+        """
+        return bool(request.client and request.client.skip_authorization)

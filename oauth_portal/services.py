@@ -1,0 +1,152 @@
+"""What the authorization server does: every state change goes through a function here.
+
+Views, DOT hooks (our validator), admin actions and management commands call these, so each
+rule and each audit event lives in one place.
+"""
+
+import hashlib
+import logging
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from jwcrypto import jwk
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+from oauth_portal.models import Application, AuditEvent, RedeemedCode, SigningKey
+from oauth_portal.signing_keys import generate_private_key_pem
+
+logger = logging.getLogger(__name__)
+
+# Keys that must never reach an audit event or a log line, whoever passes them in.
+_SECRET_DETAIL_KEYS = frozenset(
+    {"access_token", "refresh_token", "id_token", "code", "client_secret", "password", "token"}
+)
+
+
+def token_checksum(value: str) -> str:
+    """The SHA-256 that DOT stores in place of a token (and we in place of a code)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _request_origin(request) -> tuple[str | None, str]:
+    """Client IP and user agent from a Django request or an oauthlib request."""
+    if request is None:
+        return None, ""
+    meta = getattr(request, "META", None) or getattr(request, "headers", None) or {}
+    ip_address = meta.get("REMOTE_ADDR") or None
+    user_agent = str(meta.get("HTTP_USER_AGENT", ""))[:300]
+    return ip_address, user_agent
+
+
+def _real_user(user):
+    return user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+
+
+def audit_record(
+    *,
+    event: str,
+    request=None,
+    actor=None,
+    user=None,
+    application: Application | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Append one audit event. The only way events are written.
+
+    ``request`` may be a Django or an oauthlib request; the IP address and user agent come
+    from it. Details are small JSON values; anything named like a credential is dropped.
+    """
+    ip_address, user_agent = _request_origin(request)
+    safe_details = {k: v for k, v in details.items() if k not in _SECRET_DETAIL_KEYS}
+    return AuditEvent.objects.create(
+        type=event,
+        actor=_real_user(actor),
+        user=_real_user(user),
+        application=application if getattr(application, "pk", None) else None,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        details=safe_details,
+    )
+
+
+def signing_key_ensure_current() -> SigningKey:
+    """Return the current signing key, creating the first one if the table is empty.
+
+    Two processes may race here on a fresh database; the partial unique constraint lets only
+    one insert win, and the loser reads the winner's key.
+    """
+    key = SigningKey.objects.filter(is_current=True).first()
+    if key is not None:
+        return key
+    pem = generate_private_key_pem()
+    kid = jwk.JWK.from_pem(pem.encode("ascii")).thumbprint()
+    try:
+        with transaction.atomic():
+            key = SigningKey.objects.create(kid=kid, private_key_pem=pem, is_current=True)
+    except IntegrityError:
+        return SigningKey.objects.get(is_current=True)
+    audit_record(event=AuditEvent.Type.SIGNING_KEY_CREATED, kid=kid)
+    return key
+
+
+def authorization_code_redeemed(*, code: str, application: Application, user, token: dict) -> None:
+    """Remember a redeemed code and the token family it started, to catch a replay later."""
+    access_checksum = token_checksum(token["access_token"])
+    family = (
+        get_refresh_token_model()
+        .objects.filter(access_token__token_checksum=access_checksum)
+        .values_list("token_family", flat=True)
+        .first()
+    )
+    RedeemedCode.objects.create(
+        code_checksum=token_checksum(code),
+        application=application,
+        user=user,
+        token_family=family,
+        access_token_checksum=access_checksum,
+    )
+
+
+def authorization_code_replay_handle(*, code: str, application: Application, request=None) -> bool:
+    """If ``code`` was redeemed before, revoke everything that redemption issued.
+
+    RFC 6749 §4.1.2: a code used twice means someone else holds it; the tokens from its first
+    use are no longer trustworthy. Returns whether the code was a replay.
+    """
+    redeemed = RedeemedCode.objects.filter(
+        code_checksum=token_checksum(code), application=application
+    ).first()
+    if redeemed is None:
+        return False
+    token_family_revoke(token_family=redeemed.token_family)
+    get_access_token_model().objects.filter(
+        token_checksum=redeemed.access_token_checksum
+    ).delete()
+    audit_record(
+        event=AuditEvent.Type.CODE_REUSED,
+        request=request,
+        user=redeemed.user,
+        application=application,
+        first_redeemed_at=redeemed.redeemed_at.isoformat(),
+    )
+    return True
+
+
+def token_family_revoke(*, token_family: uuid.UUID | None) -> None:
+    """Revoke every refresh token of one family and delete their access tokens."""
+    get_refresh_token_model().revoke_family(token_family)
+
+
+def token_issue_record(*, request, token: dict) -> None:
+    """Write the audit event for a token response (issued or refreshed); never the token."""
+    refreshed = request.grant_type == "refresh_token"
+    audit_record(
+        event=AuditEvent.Type.TOKEN_REFRESHED if refreshed else AuditEvent.Type.TOKEN_ISSUED,
+        request=request,
+        user=request.user,
+        application=request.client,
+        grant_type=request.grant_type,
+        scope=token.get("scope", ""),
+        expires_in=token.get("expires_in"),
+    )

@@ -1,0 +1,183 @@
+"""Our subclasses of DOT's protocol views, each adding one rule DOT leaves open.
+
+They are wired in ``oauth_portal/oauth_urls.py`` under DOT's ``oauth2_provider`` namespace, so
+DOT's URL names keep working.
+"""
+
+import json
+
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views import View
+from oauth2_provider import views as dot_views
+from oauth2_provider.models import get_application_model
+
+from oauth_portal import services
+from apis.selectors import scopes_for_consent
+from oauth_portal.models import AuditEvent
+
+INVALID_CLIENT_BODY = {
+    "error": "invalid_client",
+    "error_description": "Client authentication failed: send the client id and secret "
+    "(HTTP Basic) or the client_id of a public client.",
+}
+
+
+def invalid_consent_form(request):
+    """A consent form whose hidden fields were changed, or are missing: never follow it."""
+    return render(
+        request,
+        "oauth2_provider/authorize.html",
+        {
+            "error": {
+                "error": "invalid_request",
+                "description": "This sign-in request was changed or is incomplete. "
+                "Go back to the app and start again.",
+            }
+        },
+        status=400,
+    )
+
+
+class AuthorizationView(dot_views.AuthorizationView):
+    """The consent page.
+
+    DOT follows the ``redirect_uri`` posted back by the form when the user denies, without
+    checking it; we check the posted client and redirect URI against the registration before
+    anything, so a tampered form is never followed, whether the user allows or denies.
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "scopes" in context and "error" not in context:
+            context["scope_rows"] = scopes_for_consent(names=context["scopes"])
+        return context
+
+    def form_valid(self, form):
+        application = (
+            get_application_model()
+            .objects.filter(client_id=form.cleaned_data["client_id"])
+            .first()
+        )
+        if (
+            application is None
+            or not application.is_usable(self.request)
+            or not application.redirect_uri_allowed(form.cleaned_data["redirect_uri"])
+        ):
+            return invalid_consent_form(self.request)
+        allowed = bool(form.cleaned_data.get("allow"))
+        response = super().form_valid(form)
+        services.audit_record(
+            event=AuditEvent.Type.CONSENT_GRANTED if allowed else AuditEvent.Type.CONSENT_DENIED,
+            request=self.request,
+            actor=self.request.user,
+            user=self.request.user,
+            application=application,
+            scope=form.cleaned_data.get("scope", ""),
+        )
+        return response
+
+    def form_invalid(self, form):
+        return invalid_consent_form(self.request)
+
+
+class TokenView(dot_views.TokenView):
+    """The token endpoint, in one database transaction per request.
+
+    With our validator's row locks (and IMMEDIATE transactions on SQLite) this makes racing
+    redemptions of one code or one refresh token queue, so exactly one of them wins.
+    """
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            response = super().post(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ClientAuthenticationRequiredMixin:
+    """RFC 7662 §2.1 and RFC 7009 §2.1: only an authenticated client may ask.
+
+    DOT's introspection view also accepts a bearer token, and answers 403 when nobody
+    authenticates; we require client credentials and answer 401 ``invalid_client``.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST" and not self.authenticate_client(request):
+            response = JsonResponse(INVALID_CLIENT_BODY, status=401)
+            response["WWW-Authenticate"] = 'Basic realm="oauth"'
+            response["Cache-Control"] = "no-store"
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+
+class IntrospectTokenView(ClientAuthenticationRequiredMixin, dot_views.IntrospectTokenView):
+    http_method_names = ["post", "options"]
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
+    """OpenID discovery, listing only what this server really supports.
+
+    DOT advertises HS256 beside RS256 and the ``none``/``login`` prompts; we sign with RS256
+    only. The metadata also names the revocation and introspection endpoints (RFC 8414).
+    """
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        document = json.loads(response.content)
+        document["id_token_signing_alg_values_supported"] = ["RS256"]
+        document["grant_types_supported"] = ["authorization_code", "refresh_token", "client_credentials"]
+        document["code_challenge_methods_supported"] = ["S256"]
+        document["revocation_endpoint"] = self._get_endpoint_url(request, "revoke-token", required=True)
+        document["introspection_endpoint"] = self._get_endpoint_url(request, "introspect", required=True)
+        document["revocation_endpoint_auth_methods_supported"] = document[
+            "token_endpoint_auth_methods_supported"
+        ]
+        document["introspection_endpoint_auth_methods_supported"] = [
+            "client_secret_basic",
+            "client_secret_post",
+        ]
+        rewritten = JsonResponse(document)
+        rewritten["Access-Control-Allow-Origin"] = "*"
+        return rewritten
+
+
+class HealthView(View):
+    """``/healthz``: 200 when the database answers, 503 when it does not."""
+
+    def get(self, request):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        return JsonResponse({"status": "ok", "database": "reachable"})
+
+
+class DemoCallbackView(View):
+    """Where the demo clients are sent back: shows the code so a newcomer can paste it into curl.
+
+    A real client receives this redirect itself; this page only makes the README walk-through
+    work without writing a client first.
+    """
+
+    def get(self, request):
+        context = {
+            "code": request.GET.get("code", "")[:512],
+            "state": request.GET.get("state", "")[:512],
+            "error": request.GET.get("error", "")[:100],
+            "error_description": request.GET.get("error_description", "")[:500],
+            "token_url": request.build_absolute_uri("/o/token/"),
+            "redirect_uri": request.build_absolute_uri(request.path),
+        }
+        response = render(request, "oauth_portal/demo_callback.html", context)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        return response

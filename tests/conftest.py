@@ -1,0 +1,34 @@
+import pytest
+
+from oauth_portal.signing_keys import forget_memoised_keys
+from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_and_fresh(settings):
+    """Fast hashing in tests, and no signing key memoised from a rolled-back test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    forget_memoised_keys()
+    yield
+    forget_memoised_keys()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="alice", email="alice@example.test")
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def app(db):
+    return ApplicationFactory()
+
+
+@pytest.fixture
+def public_app(db):
+    return PublicApplicationFactory()

@@ -1,0 +1,15 @@
+"""Test settings: the production settings, run with debug off, plus what tests need to start.
+
+Only environment defaults are set here (a throwaway secret key, the test client's host, no https
+redirect for the plain-http test client); everything else is exactly what production runs.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "q8Zr2vLx7Wm4Kp9Tn3Hs6Jd1Fb5Gc0Ye")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+
+from oauth_portal.settings import *  # noqa: E402,F403
+
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
