@@ -90,8 +90,10 @@ class TokenView(dot_views.TokenView):
     """
 
     def post(self, request, *args, **kwargs):
+        # DOT routes the device grant around oauthlib (and fails on a missing device_code); we
+        # do not offer that grant, so every request goes to oauthlib, which refuses it cleanly.
         with transaction.atomic():
-            response = super().post(request, *args, **kwargs)
+            response = self.authorization_flow_token_response(request)
         response["Cache-Control"] = "no-store"
         return response
 

@@ -80,3 +80,20 @@ def redeem(client, app, code: str, verifier: str, *, secret: str | None = CLIENT
     else:
         data["client_id"] = app.client_id
     return client.post("/o/token/", data, **headers)
+
+
+def mint_access_token(*, user, app, scope: str, expires_in: int = 3600) -> str:
+    """An access token stored as the server stores them (checksum only), for API tests."""
+    import secrets as _secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, set_token_value
+
+    value = _secrets.token_urlsafe(30)
+    token = get_access_token_model()(
+        user=user, application=app, scope=scope, expires=timezone.now() + timedelta(seconds=expires_in)
+    )
+    set_token_value(token, value)
+    token.save()
+    return value
