@@ -30,5 +30,7 @@ class TokenHasUser(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if request.auth is not None and getattr(request.auth, "user_id", None) is None:
-            raise PermissionDenied("This API acts for a user; this token was issued to an app alone.")
+            raise PermissionDenied(
+                "This API acts for a user; this token was issued to an app alone."
+            )
         return True

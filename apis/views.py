@@ -17,4 +17,6 @@ class ColorListCreateApi(generics.ListCreateAPIView):
         return Color.objects.filter(owner=self.request.user)
 
     def perform_create(self, serializer):
-        serializer.instance = services.color_create(owner=self.request.user, **serializer.validated_data)
+        serializer.instance = services.color_create(
+            owner=self.request.user, **serializer.validated_data
+        )

@@ -9,7 +9,12 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ("created", "type", "actor", "user", "application", "ip_address")
     list_filter = ("type", "created")
-    search_fields = ("user__username", "actor__username", "application__name", "application__client_id")
+    search_fields = (
+        "user__username",
+        "actor__username",
+        "application__name",
+        "application__client_id",
+    )
     date_hierarchy = "created"
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
 

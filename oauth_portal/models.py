@@ -4,7 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.models import AbstractApplication, ApplicationManager, check_redirect_to_uri_allowed
+from oauth2_provider.models import (
+    AbstractApplication,
+    ApplicationManager,
+    check_redirect_to_uri_allowed,
+)
 
 LOOPBACK_IP_HOSTS = frozenset({"127.0.0.1", "::1"})
 LOOPBACK_HOSTS = LOOPBACK_IP_HOSTS | {"localhost"}
@@ -142,7 +146,9 @@ class RedeemedCode(models.Model):
     """
 
     code_checksum = models.CharField(max_length=64, unique=True)
-    application = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True)
     token_family = models.UUIDField(null=True)
     access_token_checksum = models.CharField(max_length=64, blank=True, default="")

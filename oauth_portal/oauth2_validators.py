@@ -78,10 +78,13 @@ class PortalOAuth2Validator(OAuth2Validator):
 
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
         with transaction.atomic():
+            # Read the owner first: revoking an access token deletes its row.
+            owner = services.token_owner(token=token, application=request.client)
             super().revoke_token(token, token_type_hint, request, *args, **kwargs)
             services.audit_record(
                 event=AuditEvent.Type.TOKEN_REVOKED,
                 request=request,
+                user=owner,
                 application=request.client,
                 token_type_hint=token_type_hint or "",
             )

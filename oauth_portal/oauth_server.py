@@ -22,7 +22,9 @@ class PortalServer(Server):
         self.auth_grant._code_challenge_methods = S256_ONLY
         self.openid_connect_auth.proxy_target._code_challenge_methods = S256_ONLY
         self._grant_types = {
-            name: grant for name, grant in self._grant_types.items() if name in SUPPORTED_GRANT_TYPES
+            name: grant
+            for name, grant in self._grant_types.items()
+            if name in SUPPORTED_GRANT_TYPES
         }
         self._response_types = {
             name: grant

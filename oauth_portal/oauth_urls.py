@@ -28,7 +28,7 @@ urlpatterns = [
     # is mounted in oauth_portal/urls.py.
     path(
         ".well-known/oauth-authorization-server",
-        dot_views.OAuthServerMetadataView.as_view(),
+        views.OAuthServerMetadataView.as_view(),
         name="oauth-server-metadata",
     ),
 ]

@@ -120,9 +120,7 @@ def authorization_code_replay_handle(*, code: str, application: Application, req
     if redeemed is None:
         return False
     token_family_revoke(token_family=redeemed.token_family)
-    get_access_token_model().objects.filter(
-        token_checksum=redeemed.access_token_checksum
-    ).delete()
+    get_access_token_model().objects.filter(token_checksum=redeemed.access_token_checksum).delete()
     audit_record(
         event=AuditEvent.Type.CODE_REUSED,
         request=request,
@@ -136,6 +134,20 @@ def authorization_code_replay_handle(*, code: str, application: Application, req
 def token_family_revoke(*, token_family: uuid.UUID | None) -> None:
     """Revoke every refresh token of one family and delete their access tokens."""
     get_refresh_token_model().revoke_family(token_family)
+
+
+def token_owner(*, token: str, application: Application | None):
+    """The user an access or refresh token of ``application`` was issued for, if any."""
+    checksum = token_checksum(token)
+    for model in (get_access_token_model(), get_refresh_token_model()):
+        found = (
+            model.objects.filter(token_checksum=checksum, application=application)
+            .select_related("user")
+            .first()
+        )
+        if found is not None:
+            return found.user
+    return None
 
 
 def token_issue_record(*, request, token: dict) -> None:

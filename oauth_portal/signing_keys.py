@@ -32,8 +32,8 @@ def generate_private_key_pem() -> str:
 
 
 def _read_keys() -> tuple[str, list[str]]:
-    from oauth_portal.services import signing_key_ensure_current
     from oauth_portal.selectors import signing_keys_retired_but_published
+    from oauth_portal.services import signing_key_ensure_current
 
     current = signing_key_ensure_current()
     retired = [key.private_key_pem for key in signing_keys_retired_but_published()]

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from oauth2_provider import views as dot_views
 
-from oauth_portal.views import DemoCallbackView, HealthView
+from oauth_portal.views import DemoCallbackView, HealthView, OAuthServerMetadataView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
@@ -12,7 +11,7 @@ urlpatterns = [
     # https://host/.well-known/oauth-authorization-server/o
     path(
         ".well-known/oauth-authorization-server/<path:issuer_path>",
-        dot_views.OAuthServerMetadataView.as_view(),
+        OAuthServerMetadataView.as_view(),
         name="oauth-server-metadata-issuer",
     ),
     path("accounts/", include("accounts.urls")),

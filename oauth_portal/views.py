@@ -7,15 +7,16 @@ DOT's URL names keep working.
 import json
 
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views import View
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import get_application_model
 
-from oauth_portal import services
 from apis.selectors import scopes_for_consent
+from oauth_portal import services
 from oauth_portal.models import AuditEvent
+from oauth_portal.oauth_server import SUPPORTED_GRANT_TYPES
 
 INVALID_CLIENT_BODY = {
     "error": "invalid_client",
@@ -56,9 +57,7 @@ class AuthorizationView(dot_views.AuthorizationView):
 
     def form_valid(self, form):
         application = (
-            get_application_model()
-            .objects.filter(client_id=form.cleaned_data["client_id"])
-            .first()
+            get_application_model().objects.filter(client_id=form.cleaned_data["client_id"]).first()
         )
         if (
             application is None
@@ -123,31 +122,51 @@ class IntrospectTokenView(ClientAuthenticationRequiredMixin, dot_views.Introspec
         return response
 
 
+# Introspection is for resource servers, which authenticate; public clients ("none") cannot.
+INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def public_json_document(document: dict) -> JsonResponse:
+    """Discovery documents are public: any origin may read them."""
+    response = JsonResponse(document)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
     """OpenID discovery, listing only what this server really supports.
 
-    DOT advertises HS256 beside RS256 and the ``none``/``login`` prompts; we sign with RS256
-    only. The metadata also names the revocation and introspection endpoints (RFC 8414).
+    DOT advertises HS256 beside RS256; we sign with RS256 only. The document also names the
+    revocation and introspection endpoints, as the RFC 8414 metadata does.
     """
 
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        document = json.loads(response.content)
+        document = json.loads(super().get(request, *args, **kwargs).content)
         document["id_token_signing_alg_values_supported"] = ["RS256"]
-        document["grant_types_supported"] = ["authorization_code", "refresh_token", "client_credentials"]
+        document["grant_types_supported"] = list(SUPPORTED_GRANT_TYPES)
         document["code_challenge_methods_supported"] = ["S256"]
-        document["revocation_endpoint"] = self._get_endpoint_url(request, "revoke-token", required=True)
-        document["introspection_endpoint"] = self._get_endpoint_url(request, "introspect", required=True)
+        document["revocation_endpoint"] = self._get_endpoint_url(
+            request, "revoke-token", required=True
+        )
+        document["introspection_endpoint"] = self._get_endpoint_url(
+            request, "introspect", required=True
+        )
         document["revocation_endpoint_auth_methods_supported"] = document[
             "token_endpoint_auth_methods_supported"
         ]
-        document["introspection_endpoint_auth_methods_supported"] = [
-            "client_secret_basic",
-            "client_secret_post",
-        ]
-        rewritten = JsonResponse(document)
-        rewritten["Access-Control-Allow-Origin"] = "*"
-        return rewritten
+        document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
+        return public_json_document(document)
+
+
+class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
+    """RFC 8414 metadata for our one issuer (``<host>/o``); any other issuer path is a 404."""
+
+    def get(self, request, *args, issuer_path: str = "o", **kwargs):
+        if issuer_path.strip("/") != "o":
+            raise Http404("No authorization server with that issuer here.")
+        document = json.loads(super().get(request, *args, **kwargs).content)
+        document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
+        return public_json_document(document)
 
 
 class HealthView(View):

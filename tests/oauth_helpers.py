@@ -18,8 +18,15 @@ def basic_auth(client_id: str, secret: str = CLIENT_SECRET) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def authorize_params(app, *, challenge: str, scope: str = "openid profile email colors:read colors:write",
-                     state: str = "xyz-state", redirect_uri: str | None = None, **extra) -> dict:
+def authorize_params(
+    app,
+    *,
+    challenge: str,
+    scope: str = "openid profile email colors:read colors:write",
+    state: str = "xyz-state",
+    redirect_uri: str | None = None,
+    **extra,
+) -> dict:
     params = {
         "response_type": "code",
         "client_id": app.client_id,
@@ -45,7 +52,11 @@ def query_of(location: str) -> dict[str, str]:
 def consent_form_data(response) -> dict:
     """The hidden fields DOT put on the consent page, as the browser would post them."""
     form = response.context["form"]
-    return {name: field.value() or "" for name, field in ((n, form[n]) for n in form.fields) if name != "allow"}
+    return {
+        name: field.value() or ""
+        for name, field in ((n, form[n]) for n in form.fields)
+        if name != "allow"
+    }
 
 
 def approve(client, app, *, challenge: str, **params) -> str:
@@ -66,8 +77,15 @@ def get_code(client, app, **params) -> tuple[str, str]:
     return query_of(location)["code"], verifier
 
 
-def redeem(client, app, code: str, verifier: str, *, secret: str | None = CLIENT_SECRET,
-           redirect_uri: str | None = None):
+def redeem(
+    client,
+    app,
+    code: str,
+    verifier: str,
+    *,
+    secret: str | None = CLIENT_SECRET,
+    redirect_uri: str | None = None,
+):
     data = {
         "grant_type": "authorization_code",
         "code": code,
@@ -92,7 +110,10 @@ def mint_access_token(*, user, app, scope: str, expires_in: int = 3600) -> str:
 
     value = _secrets.token_urlsafe(30)
     token = get_access_token_model()(
-        user=user, application=app, scope=scope, expires=timezone.now() + timedelta(seconds=expires_in)
+        user=user,
+        application=app,
+        scope=scope,
+        expires=timezone.now() + timedelta(seconds=expires_in),
     )
     set_token_value(token, value)
     token.save()

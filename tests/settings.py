@@ -6,7 +6,9 @@ redirect for the plain-http test client); everything else is exactly what produc
 
 import os
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "q8Zr2vLx7Wm4Kp9Tn3Hs6Jd1Fb5Gc0Ye")
+os.environ.setdefault(
+    "DJANGO_SECRET_KEY", "tests-only-secret-key-" + "q8Zr2vLx7Wm4Kp9Tn3Hs6Jd1Fb5Gc0Ye"
+)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 

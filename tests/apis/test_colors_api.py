@@ -18,8 +18,13 @@ def bearer(token):
 
 def post_color(client, token, payload, **extra):
     body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
-    return client.post("/api/colors/", body, content_type=extra.pop("content_type", "application/json"),
-                       **bearer(token), **extra)
+    return client.post(
+        "/api/colors/",
+        body,
+        content_type=extra.pop("content_type", "application/json"),
+        **bearer(token),
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -82,7 +87,9 @@ def test_reading_needs_colors_read(client, user, app):
 def test_colors_belong_to_the_user_who_granted_the_token(client, user, app, read_write_token):
     other = UserFactory(username="bob")
     Color.objects.create(owner=other, name="Bob's red", hex="#ff0000")
-    assert post_color(client, read_write_token, {"name": "Sky", "hex": "#3366FF"}).status_code == 201
+    assert (
+        post_color(client, read_write_token, {"name": "Sky", "hex": "#3366FF"}).status_code == 201
+    )
 
     listed = client.get("/api/colors/", **bearer(read_write_token)).json()
     assert [c["name"] for c in listed] == ["Sky"]
@@ -126,7 +133,11 @@ def test_malformed_json_gets_400(client, read_write_token, body):
 
 
 def test_wrong_content_type_gets_415(client, read_write_token):
-    response = post_color(client, read_write_token, "name=Sky&hex=%23336699",
-                          content_type="application/x-www-form-urlencoded")
+    response = post_color(
+        client,
+        read_write_token,
+        "name=Sky&hex=%23336699",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 415
     assert Color.objects.count() == 0

@@ -114,7 +114,10 @@ def test_implicit_response_type_is_refused(signed_in, app):
     response = open_authorize(signed_in, app, response_type="token")
     assert response.status_code == 302
     assert "access_token" not in response["Location"]
-    assert query_of(response["Location"])["error"] in {"unsupported_response_type", "unauthorized_client"}
+    assert query_of(response["Location"])["error"] in {
+        "unsupported_response_type",
+        "unauthorized_client",
+    }
 
 
 def test_suspended_app_cannot_start_a_flow(signed_in, app):

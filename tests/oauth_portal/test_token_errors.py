@@ -31,9 +31,15 @@ def test_wrong_verifier_is_invalid_grant_and_issues_nothing(signed_in, app):
 
 def test_missing_verifier_is_refused(signed_in, app):
     code, _verifier = get_code(signed_in, app)
-    response = signed_in.post("/o/token/", {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uris,
-    }, HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    response = signed_in.post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": app.redirect_uris,
+        },
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert AccessToken.objects.count() == 0
@@ -49,8 +55,11 @@ def test_reused_code_fails_and_revokes_tokens_from_first_redemption(signed_in, a
     assert second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
     assert api_status(signed_in, first["access_token"]) == 401
-    refresh = signed_in.post("/o/token/", {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-                             HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    refresh = signed_in.post(
+        "/o/token/",
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    )
     assert refresh.json()["error"] == "invalid_grant"
     assert AuditEvent.objects.filter(type=AuditEvent.Type.CODE_REUSED, application=app).count() == 1
 
@@ -66,10 +75,16 @@ def test_wrong_client_secret_is_invalid_client(signed_in, app):
 
 def test_confidential_client_without_secret_is_invalid_client(signed_in, app):
     code, verifier = get_code(signed_in, app)
-    response = signed_in.post("/o/token/", {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uris,
-        "code_verifier": verifier, "client_id": app.client_id,
-    })
+    response = signed_in.post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": app.redirect_uris,
+            "code_verifier": verifier,
+            "client_id": app.client_id,
+        },
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -77,18 +92,28 @@ def test_confidential_client_without_secret_is_invalid_client(signed_in, app):
 def test_code_is_bound_to_its_client(signed_in, app):
     other = ApplicationFactory()
     code, verifier = get_code(signed_in, app)
-    response = signed_in.post("/o/token/", {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uris,
-        "code_verifier": verifier,
-    }, HTTP_AUTHORIZATION=basic_auth(other.client_id))
+    response = signed_in.post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": app.redirect_uris,
+            "code_verifier": verifier,
+        },
+        HTTP_AUTHORIZATION=basic_auth(other.client_id),
+    )
     assert response.json()["error"] == "invalid_grant"
     assert AccessToken.objects.count() == 0
 
 
 def test_code_is_bound_to_its_redirect_uri(signed_in, db):
-    app = ApplicationFactory(redirect_uris="https://client.example.test/callback https://client.example.test/other")
+    app = ApplicationFactory(
+        redirect_uris="https://client.example.test/callback https://client.example.test/other"
+    )
     code, verifier = get_code(signed_in, app)
-    response = redeem(signed_in, app, code, verifier, redirect_uri="https://client.example.test/other")
+    response = redeem(
+        signed_in, app, code, verifier, redirect_uri="https://client.example.test/other"
+    )
     assert response.status_code == 400
     assert response.json()["error"] in {"invalid_grant", "invalid_request"}
     assert AccessToken.objects.count() == 0
@@ -116,7 +141,11 @@ def test_reused_refresh_token_fails_and_revokes_its_family(signed_in, app):
     assert replay.status_code == 400
     assert replay.json()["error"] == "invalid_grant"
     assert api_status(signed_in, second["access_token"]) == 401
-    later = signed_in.post("/o/token/", {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}, **auth)
+    later = signed_in.post(
+        "/o/token/",
+        {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
+        **auth,
+    )
     assert later.json()["error"] == "invalid_grant"
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
 
@@ -124,16 +153,30 @@ def test_reused_refresh_token_fails_and_revokes_its_family(signed_in, app):
 def test_refresh_cannot_widen_scope(signed_in, app):
     code, verifier = get_code(signed_in, app, scope="openid colors:read")
     first = redeem(signed_in, app, code, verifier).json()
-    response = signed_in.post("/o/token/", {
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"], "scope": "openid colors:read colors:write",
-    }, HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    response = signed_in.post(
+        "/o/token/",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "scope": "openid colors:read colors:write",
+        },
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    )
     assert response.json()["error"] == "invalid_scope"
 
 
 def test_unsupported_grant_types_are_refused(client, app):
-    for grant_type in ["password", "implicit", "urn:example:made-up", "urn:ietf:params:oauth:grant-type:device_code"]:
-        response = client.post("/o/token/", {"grant_type": grant_type, "username": "a", "password": "b"},
-                               HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    for grant_type in [
+        "password",
+        "implicit",
+        "urn:example:made-up",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ]:
+        response = client.post(
+            "/o/token/",
+            {"grant_type": grant_type, "username": "a", "password": "b"},
+            HTTP_AUTHORIZATION=basic_auth(app.client_id),
+        )
         assert response.status_code in {400, 401}
         assert response.json()["error"] == "unsupported_grant_type"
     assert AccessToken.objects.count() == 0
@@ -160,19 +203,29 @@ def test_introspection_and_revocation_require_client_authentication(signed_in, a
 def test_introspection_describes_a_live_token_to_an_authenticated_client(signed_in, app):
     code, verifier = get_code(signed_in, app, scope="openid colors:read")
     tokens = redeem(signed_in, app, code, verifier).json()
-    response = signed_in.post("/o/introspect/", {"token": tokens["access_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    response = signed_in.post(
+        "/o/introspect/",
+        {"token": tokens["access_token"]},
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["active"] is True
     assert body["client_id"] == app.client_id
     assert body["scope"] == "openid colors:read"
-    assert signed_in.post("/o/introspect/", {"token": "nope"}, HTTP_AUTHORIZATION=basic_auth(app.client_id)).json() == {"active": False}
+    assert signed_in.post(
+        "/o/introspect/", {"token": "nope"}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
+    ).json() == {"active": False}
 
 
 def test_revoked_access_token_is_refused_at_the_api(signed_in, app):
     code, verifier = get_code(signed_in, app)
     tokens = redeem(signed_in, app, code, verifier).json()
-    response = signed_in.post("/o/revoke_token/", {"token": tokens["access_token"]}, HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    response = signed_in.post(
+        "/o/revoke_token/",
+        {"token": tokens["access_token"]},
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    )
     assert response.status_code == 200
     assert api_status(signed_in, tokens["access_token"]) == 401
 
@@ -184,6 +237,9 @@ def test_suspended_app_cannot_get_or_use_tokens(signed_in, app):
     app.save()
 
     assert api_status(signed_in, tokens["access_token"]) == 401
-    refresh = signed_in.post("/o/token/", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-                             HTTP_AUTHORIZATION=basic_auth(app.client_id))
+    refresh = signed_in.post(
+        "/o/token/",
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    )
     assert refresh.json()["error"] == "invalid_client"
