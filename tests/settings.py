@@ -15,3 +15,8 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 from oauth_portal.settings import *  # noqa: E402,F403
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+# The suite sends hundreds of deliberate 4xx requests; logging each is noise (and a live-server
+# thread logging after pytest closed its captured stream prints a spurious traceback).
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405
+LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405

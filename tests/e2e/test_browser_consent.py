@@ -43,7 +43,10 @@ def page(browser, settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    yield context.new_page()
+    page = context.new_page()
+    yield page
+    # Let the last page's requests finish before the live server shuts down under them.
+    page.wait_for_load_state("networkidle")
     context.close()
 
 
