@@ -21,7 +21,7 @@ from oauth_portal.oauth_server import SUPPORTED_GRANT_TYPES
 INVALID_CLIENT_BODY = {
     "error": "invalid_client",
     "error_description": "Client authentication failed: send the client id and secret "
-    "(HTTP Basic) or the client_id of a public client.",
+    "(HTTP Basic, or client_id and client_secret in the body).",
 }
 
 

@@ -118,3 +118,8 @@ def mint_access_token(*, user, app, scope: str, expires_in: int = 3600) -> str:
     set_token_value(token, value)
     token.save()
     return value
+
+
+def token_request(client, app, data: dict, *, secret: str = CLIENT_SECRET):
+    """POST ``data`` to the token endpoint as ``app``, authenticating with HTTP Basic."""
+    return client.post("/o/token/", data, HTTP_AUTHORIZATION=basic_auth(app.client_id, secret))

@@ -20,3 +20,7 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # thread logging after pytest closed its captured stream prints a spurious traceback).
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405
 LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405
+
+# Live-server threads must not keep PostgreSQL connections open, or the test database cannot be
+# dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

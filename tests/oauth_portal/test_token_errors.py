@@ -9,7 +9,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 
 from oauth_portal.models import AuditEvent
 from tests.factories import ApplicationFactory
-from tests.oauth_helpers import basic_auth, get_code, redeem
+from tests.oauth_helpers import basic_auth, get_code, redeem, token_request
 
 pytestmark = pytest.mark.django_db
 AccessToken = get_access_token_model()
@@ -31,14 +31,14 @@ def test_wrong_verifier_is_invalid_grant_and_issues_nothing(signed_in, app):
 
 def test_missing_verifier_is_refused(signed_in, app):
     code, _verifier = get_code(signed_in, app)
-    response = signed_in.post(
-        "/o/token/",
+    response = token_request(
+        signed_in,
+        app,
         {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": app.redirect_uris,
         },
-        HTTP_AUTHORIZATION=basic_auth(app.client_id),
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -55,10 +55,8 @@ def test_reused_code_fails_and_revokes_tokens_from_first_redemption(signed_in, a
     assert second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
     assert api_status(signed_in, first["access_token"]) == 401
-    refresh = signed_in.post(
-        "/o/token/",
-        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    refresh = token_request(
+        signed_in, app, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
     )
     assert refresh.json()["error"] == "invalid_grant"
     assert AuditEvent.objects.filter(type=AuditEvent.Type.CODE_REUSED, application=app).count() == 1
@@ -92,15 +90,15 @@ def test_confidential_client_without_secret_is_invalid_client(signed_in, app):
 def test_code_is_bound_to_its_client(signed_in, app):
     other = ApplicationFactory()
     code, verifier = get_code(signed_in, app)
-    response = signed_in.post(
-        "/o/token/",
+    response = token_request(
+        signed_in,
+        other,
         {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": app.redirect_uris,
             "code_verifier": verifier,
         },
-        HTTP_AUTHORIZATION=basic_auth(other.client_id),
     )
     assert response.json()["error"] == "invalid_grant"
     assert AccessToken.objects.count() == 0
@@ -133,18 +131,15 @@ def test_reused_refresh_token_fails_and_revokes_its_family(signed_in, app):
     code, verifier = get_code(signed_in, app)
     first = redeem(signed_in, app, code, verifier).json()
     refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
-    auth = {"HTTP_AUTHORIZATION": basic_auth(app.client_id)}
-    second = signed_in.post("/o/token/", refresh, **auth).json()
+    second = token_request(signed_in, app, refresh).json()
 
-    replay = signed_in.post("/o/token/", refresh, **auth)
+    replay = token_request(signed_in, app, refresh)
 
     assert replay.status_code == 400
     assert replay.json()["error"] == "invalid_grant"
     assert api_status(signed_in, second["access_token"]) == 401
-    later = signed_in.post(
-        "/o/token/",
-        {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
-        **auth,
+    later = token_request(
+        signed_in, app, {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}
     )
     assert later.json()["error"] == "invalid_grant"
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
@@ -153,14 +148,14 @@ def test_reused_refresh_token_fails_and_revokes_its_family(signed_in, app):
 def test_refresh_cannot_widen_scope(signed_in, app):
     code, verifier = get_code(signed_in, app, scope="openid colors:read")
     first = redeem(signed_in, app, code, verifier).json()
-    response = signed_in.post(
-        "/o/token/",
+    response = token_request(
+        signed_in,
+        app,
         {
             "grant_type": "refresh_token",
             "refresh_token": first["refresh_token"],
             "scope": "openid colors:read colors:write",
         },
-        HTTP_AUTHORIZATION=basic_auth(app.client_id),
     )
     assert response.json()["error"] == "invalid_scope"
 
@@ -172,10 +167,8 @@ def test_unsupported_grant_types_are_refused(client, app):
         "urn:example:made-up",
         "urn:ietf:params:oauth:grant-type:device_code",
     ]:
-        response = client.post(
-            "/o/token/",
-            {"grant_type": grant_type, "username": "a", "password": "b"},
-            HTTP_AUTHORIZATION=basic_auth(app.client_id),
+        response = token_request(
+            client, app, {"grant_type": grant_type, "username": "a", "password": "b"}
         )
         assert response.status_code in {400, 401}
         assert response.json()["error"] == "unsupported_grant_type"
@@ -237,9 +230,7 @@ def test_suspended_app_cannot_get_or_use_tokens(signed_in, app):
     app.save()
 
     assert api_status(signed_in, tokens["access_token"]) == 401
-    refresh = signed_in.post(
-        "/o/token/",
-        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    refresh = token_request(
+        signed_in, app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     )
     assert refresh.json()["error"] == "invalid_client"
