@@ -34,6 +34,9 @@ class Application(AbstractApplication):
     # Empty means "every active scope": an app made by `createapplication` can run the whole
     # flow; the portal and the admin narrow it.
     allowed_scopes = models.ManyToManyField("apis.Scope", blank=True, related_name="applications")
+    # Scopes the app cannot work without: the consent page shows them without a checkbox.
+    # Every other requested scope (but ``openid``) is optional: the user may untick it.
+    required_scopes = models.ManyToManyField("apis.Scope", blank=True, related_name="+")
 
     objects = ApplicationManager()
 
@@ -164,9 +167,18 @@ class AuditEvent(models.Model):
     class Type(models.TextChoices):
         SIGN_IN_SUCCEEDED = "sign_in.succeeded", _("Sign-in succeeded")
         SIGN_IN_FAILED = "sign_in.failed", _("Sign-in failed")
+        SIGN_IN_LOCKED_OUT = "sign_in.locked_out", _("Sign-in locked out")
         SIGNED_OUT = "sign_out", _("Signed out")
+        SIGNED_UP = "account.signed_up", _("Account created")
+        PASSWORD_CHANGED = "account.password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "account.password_reset_requested", _("Password reset requested")
+        PASSWORD_RESET = "account.password_reset", _("Password reset")
+        PROFILE_CHANGED = "account.profile_changed", _("Profile changed")
+        EMAIL_VERIFIED = "account.email_verified", _("E-mail verified")
         CONSENT_GRANTED = "consent.granted", _("Consent granted")
         CONSENT_DENIED = "consent.denied", _("Consent denied")
+        CONSENT_REVOKED = "consent.revoked", _("Consent revoked")
+        CONSENT_SCOPE_REMOVED = "consent.scope_removed", _("Scope removed from consent")
         CODE_ISSUED = "code.issued", _("Authorization code issued")
         CODE_REUSED = "code.reused", _("Authorization code reuse detected")
         TOKEN_ISSUED = "token.issued", _("Token issued")
