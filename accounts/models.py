@@ -25,9 +25,13 @@ class Consent(models.Model):
     connected-apps page.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
     application = models.ForeignKey(
-        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="consents"
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="consents",
     )
     scope = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
     resource = models.JSONField(default=list, blank=True, help_text="Granted audiences (RFC 8707).")
@@ -37,7 +41,9 @@ class Consent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "application"], name="one_consent_per_user_and_app")
+            models.UniqueConstraint(
+                fields=["user", "application"], name="one_consent_per_user_and_app"
+            )
         ]
         ordering = ["-updated_at"]
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from accounts.consents import consent_touch
 from oauth_portal import services
 from oauth_portal.models import AuditEvent
 
@@ -74,6 +75,7 @@ class PortalOAuth2Validator(OAuth2Validator):
             services.authorization_code_redeemed(
                 code=request.code, application=request.client, user=request.user, token=token
             )
+        consent_touch(user=request.user, application=request.client)
         services.token_issue_record(request=request, token=token)
 
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
@@ -94,9 +96,9 @@ class PortalOAuth2Validator(OAuth2Validator):
         return True
 
     def validate_silent_authorization(self, request) -> bool:
-        """``prompt=none`` cannot show the consent page, and consent is not stored yet.
+        """``prompt=none``: oauthlib asks before it knows the user, so the answer comes later.
 
-        Answering False makes oauthlib return ``consent_required`` to the redirect URI
-        (OpenID Connect Core 3.1.2.6), except for first-party apps that skip consent.
+        Our AuthorizationView checks the user's stored consent once the request is valid and
+        answers ``consent_required`` itself when the consent does not cover the request.
         """
-        return bool(request.client and request.client.skip_authorization)
+        return True

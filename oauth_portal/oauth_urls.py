@@ -23,7 +23,7 @@ urlpatterns = [
     ),
     path(".well-known/jwks.json", dot_views.JwksInfoView.as_view(), name="jwks-info"),
     path("userinfo/", dot_views.UserInfoView.as_view(), name="user-info"),
-    path("logout/", dot_views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
+    path("logout/", views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
     # RFC 8414 fallback form (issuer + /.well-known/oauth-authorization-server); the root form
     # is mounted in oauth_portal/urls.py.
     path(

@@ -5,6 +5,7 @@ start-up instead of surfacing later as a confusing runtime error. Our own settin
 ``PORTAL_`` prefix and are read at call time (``settings.PORTAL_...``), so tests can override them.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "oauth2_provider",
+    "axes",
     "accounts",
     "apis",
     "oauth_portal",
@@ -96,6 +98,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a sign-in that tripped the lock into the lock page, and the
+    # middleware above still adds their headers (X-Frame-Options, HSTS) to that page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "oauth_portal.urls"
@@ -164,6 +169,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# axes first: it refuses a locked account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -171,6 +181,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in brute force (django-axes) ---------------------------------------------------------
+# Failures are counted in the database (axes' AccessAttempt rows), so a lock holds across
+# processes and hosts. The parameters are alternatives: N failures for one username (from any
+# address) lock that username, and N failures from one address (against any usernames) lock that
+# address. Nothing depends on whether the account exists, so the lock page reveals nothing.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("PORTAL_SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
+# Every try during a lock (even with the right password) restarts the cool-off: someone who keeps
+# guessing stays locked, and "try again in N minutes" is always true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+# Only behind our own proxy is X-Forwarded-For believed, and then only the hop that proxy added.
+PORTAL_SIGN_IN_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+# Our audit log records every sign-in already; axes keeps only what it needs to decide a lock.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -227,6 +257,15 @@ STORAGES = {
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+# SMTP, used when DJANGO_EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# A stuck mail server must not hold a sign-up or reset request (and its worker) forever.
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Portal ID <noreply@localhost>")
 
 # --- OAuth 2.0 / OpenID Connect (django-oauth-toolkit) -----------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth_portal.Application"
@@ -254,6 +293,8 @@ OAUTH2_PROVIDER = {
     ],
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # Signing out of one app ends the session here; it does not revoke other apps' tokens.
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [

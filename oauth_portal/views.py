@@ -5,14 +5,19 @@ DOT's URL names keep working.
 """
 
 import json
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection, transaction
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
+from django.utils import timezone
 from django.views import View
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import get_application_model
+from oauth2_provider.settings import oauth2_settings
 
+from accounts import consents
 from apis.selectors import scopes_for_consent
 from oauth_portal import services
 from oauth_portal.models import AuditEvent
@@ -42,18 +47,58 @@ def invalid_consent_form(request):
 
 
 class AuthorizationView(dot_views.AuthorizationView):
-    """The consent page.
+    """The consent page, with stored consent (DOT stores none).
+
+    DOT validates the request and then renders the page; between the two (``render_to_response``)
+    the user's stored consent decides: nothing new asked means no page, more asked means a page
+    showing only the new scopes, ``prompt=consent`` always shows it and ``prompt=none`` answers
+    ``consent_required`` instead. ``max_age`` forces a fresh sign-in (OIDC Core 3.1.2.1).
 
     DOT follows the ``redirect_uri`` posted back by the form when the user denies, without
     checking it; we check the posted client and redirect URI against the registration before
     anything, so a tampered form is never followed, whether the user allows or denies.
     """
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if "scopes" in context and "error" not in context:
-            context["scope_rows"] = scopes_for_consent(names=context["scopes"])
-        return context
+    def get(self, request, *args, **kwargs):
+        # DOT's legacy ``approval_prompt=auto`` would let a client skip consent on its own say.
+        if "approval_prompt" in request.GET:
+            request.GET = request.GET.copy()
+            del request.GET["approval_prompt"]
+        if sign_in_too_old(request):
+            return redirect_to_login(request.get_full_path(), resolve_url(self.get_login_url()))
+        return super().get(request, *args, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        if "error" in context or "application" not in context:
+            return super().render_to_response(context, **response_kwargs)
+        application = context["application"]
+        need = consents.consent_need(
+            user=self.request.user, application=application, requested=context["scopes"]
+        )
+        prompt = set(self.request.GET.get("prompt", "").split())
+        if need.is_covered and "consent" not in prompt:
+            return self.approve_from_stored_consent(application)
+        if "none" in prompt:
+            return self.redirect(self.error_redirect_url("consent_required"), application)
+        context.update(consent_page_context(need))
+        return super().render_to_response(context, **response_kwargs)
+
+    def approve_from_stored_consent(self, application):
+        form = self.get_form_class()(data={**self.get_initial(), "allow": True})
+        if not form.is_valid():
+            return invalid_consent_form(self.request)
+        consents.consent_touch(user=self.request.user, application=application)
+        return super().form_valid(form)
+
+    def error_redirect_url(self, error: str) -> str:
+        params = {
+            "error": error,
+            "iss": oauth2_settings.oauth2_authorization_server_issuer(self.request),
+        }
+        if self.oauth2_data.get("state"):
+            params["state"] = self.oauth2_data["state"]
+        redirect_uri = self.oauth2_data["redirect_uri"]
+        return redirect_uri + ("&" if "?" in redirect_uri else "?") + urlencode(params)
 
     def form_valid(self, form):
         application = (
@@ -65,20 +110,71 @@ class AuthorizationView(dot_views.AuthorizationView):
             or not application.redirect_uri_allowed(form.cleaned_data["redirect_uri"])
         ):
             return invalid_consent_form(self.request)
-        allowed = bool(form.cleaned_data.get("allow"))
+        if not form.cleaned_data.get("allow"):
+            return self.deny(form, application)
+        requested = form.cleaned_data["scope"].split()
+        need = consents.consent_need(
+            user=self.request.user, application=application, requested=requested
+        )
+        granted = consents.scopes_to_grant(
+            need=need, ticked=self.request.POST.getlist("granted_scope")
+        )
+        if not granted:
+            return self.deny(form, application)
+        form.cleaned_data["scope"] = " ".join(granted)
         response = super().form_valid(form)
+        if "code" in query_params(response.get("Location", "")):
+            consents.consent_grant(
+                user=self.request.user,
+                application=application,
+                scopes=granted,
+                resource=(form.cleaned_data.get("resource") or "").split(),
+                request=self.request,
+            )
+        return response
+
+    def deny(self, form, application):
+        form.cleaned_data["allow"] = False
         services.audit_record(
-            event=AuditEvent.Type.CONSENT_GRANTED if allowed else AuditEvent.Type.CONSENT_DENIED,
+            event=AuditEvent.Type.CONSENT_DENIED,
             request=self.request,
             actor=self.request.user,
             user=self.request.user,
             application=application,
             scope=form.cleaned_data.get("scope", ""),
         )
-        return response
+        return super().form_valid(form)
 
     def form_invalid(self, form):
         return invalid_consent_form(self.request)
+
+
+def sign_in_too_old(request) -> bool:
+    """OIDC ``max_age``: the user signed in longer ago than the client accepts.
+
+    Whole seconds are compared, so a sign-in that just happened satisfies even ``max_age=0``.
+    A value that is not a non-negative integer is ignored.
+    """
+    raw = request.GET.get("max_age", "")
+    if not raw.isdigit() or not request.user.is_authenticated:
+        return False
+    last_login = request.user.last_login
+    return last_login is None or int((timezone.now() - last_login).total_seconds()) > int(raw)
+
+
+def consent_page_context(need) -> dict:
+    """What the consent page lists: new scopes (optional ones with a checkbox) and old ones."""
+    new_rows = scopes_for_consent(names=[*need.new_required, *need.new_optional])
+    for row in new_rows:
+        row["optional"] = row["name"] in need.new_optional
+    return {
+        "scope_rows": new_rows,
+        "granted_before_rows": scopes_for_consent(names=need.granted_before),
+    }
+
+
+def query_params(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
 
 
 class TokenView(dot_views.TokenView):
@@ -167,6 +263,32 @@ class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
         document = json.loads(super().get(request, *args, **kwargs).content)
         document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
         return public_json_document(document)
+
+
+class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
+    """OpenID Connect RP-initiated logout, on the audit log.
+
+    DOT validates ``id_token_hint`` and ``post_logout_redirect_uri`` against the registration;
+    without a redirect URI the user sees our signed-out page instead of being sent to ``/``.
+    """
+
+    def do_logout(
+        self, application=None, post_logout_redirect_uri=None, state=None, token_user=None
+    ):
+        user = self.request.user if self.request.user.is_authenticated else token_user
+        response = super().do_logout(application, post_logout_redirect_uri, state, token_user)
+        if user is not None:
+            services.audit_record(
+                event=AuditEvent.Type.SIGNED_OUT,
+                request=self.request,
+                actor=user,
+                user=user,
+                application=application,
+                initiated_by="relying_party",
+            )
+        if not post_logout_redirect_uri:
+            return render(self.request, "accounts/logged_out.html")
+        return response
 
 
 class HealthView(View):

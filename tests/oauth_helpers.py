@@ -49,14 +49,21 @@ def query_of(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-def consent_form_data(response) -> dict:
-    """The hidden fields DOT put on the consent page, as the browser would post them."""
+def consent_form_data(response, *, untick: tuple[str, ...] = ()) -> dict:
+    """The consent page's form as a browser would post it: DOT's hidden fields, plus the
+    optional-scope checkboxes (ticked by default) minus those in ``untick``."""
     form = response.context["form"]
-    return {
+    data = {
         name: field.value() or ""
         for name, field in ((n, form[n]) for n in form.fields)
         if name != "allow"
     }
+    data["granted_scope"] = [
+        row["name"]
+        for row in response.context["scope_rows"]
+        if row.get("optional") and row["name"] not in untick
+    ]
+    return data
 
 
 def approve(client, app, *, challenge: str, **params) -> str:

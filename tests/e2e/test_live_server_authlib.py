@@ -41,13 +41,15 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class HiddenInputs(HTMLParser):
-    """The hidden inputs of one form (by id), or of every form when ``form_id`` is None."""
+    """The hidden inputs of one form (by id), or of every form when ``form_id`` is None, and
+    its ticked checkboxes (what a browser would submit with them)."""
 
     def __init__(self, form_id: str | None = None):
         super().__init__()
         self.form_id = form_id
         self.inside = form_id is None
         self.fields: dict[str, str] = {}
+        self.ticked: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -55,6 +57,13 @@ class HiddenInputs(HTMLParser):
             self.inside = attrs.get("id") == self.form_id
         elif tag == "input" and self.inside and attrs.get("type") == "hidden" and attrs.get("name"):
             self.fields.setdefault(attrs["name"], attrs.get("value") or "")
+        elif (
+            tag == "input"
+            and self.inside
+            and attrs.get("type") == "checkbox"
+            and "checked" in attrs
+        ):
+            self.ticked.append((attrs["name"], attrs.get("value") or "on"))
 
     def handle_endtag(self, tag):
         if tag == "form" and self.form_id is not None:
@@ -65,6 +74,12 @@ def hidden_inputs(html: str, form_id: str | None = None) -> dict[str, str]:
     parser = HiddenInputs(form_id)
     parser.feed(html)
     return parser.fields
+
+
+def ticked_checkboxes(html: str, form_id: str) -> list[tuple[str, str]]:
+    parser = HiddenInputs(form_id)
+    parser.feed(html)
+    return parser.ticked
 
 
 def sign_in(base_url: str, username: str, password: str) -> requests.Session:
@@ -96,7 +111,7 @@ def approve_consent(browser: requests.Session, authorization_url: str) -> str:
     consent_url = urlsplit(authorization_url)._replace(query="").geturl()
     response = browser.post(
         consent_url,
-        data={**fields, "allow": "true"},
+        data=[*fields.items(), *ticked_checkboxes(page.text, "consent-form"), ("allow", "true")],
         headers={"Referer": authorization_url},
         allow_redirects=False,
         timeout=HTTP_TIMEOUT,

@@ -162,6 +162,8 @@ def get_code(authorizing_server: str, *, redirect_uri: str, nonce: str) -> tuple
         "nonce": nonce,
         "code_challenge": create_s256_code_challenge(verifier),
         "code_challenge_method": "S256",
+        # The second run would otherwise skip the page: the user's consent is stored.
+        "prompt": "consent",
     }
     url = requests.Request("GET", f"{authorizing_server}/o/authorize/", params=params).prepare().url
     browser = sign_in(authorizing_server, DEMO_USER, DEMO_PASSWORD)

@@ -1,0 +1,197 @@
+"""Stored consent: what each user allowed each app, used by the consent page and withdrawn on the
+connected-apps page. Services (state changes, each with its audit event) and selectors live
+together here because they share one small model.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+
+from accounts.models import Consent
+from oauth_portal.models import Application, AuditEvent
+from oauth_portal.services import audit_record
+
+ALWAYS_REQUIRED_SCOPES = frozenset({"openid"})
+
+
+@dataclass(frozen=True)
+class ConsentNeed:
+    """What the consent page must ask, given what the user already allowed this app."""
+
+    granted_before: list[str]
+    new_required: list[str]
+    new_optional: list[str]
+
+    @property
+    def is_covered(self) -> bool:
+        return not self.new_required and not self.new_optional
+
+
+def consent_for(*, user, application: Application) -> Consent | None:
+    return Consent.objects.filter(user=user, application=application).first()
+
+
+def consents_for_user(*, user) -> QuerySet[Consent]:
+    """The user's connected apps, most recently changed first."""
+    return Consent.objects.filter(user=user).select_related("application", "application__user")
+
+
+def required_scopes_of(application: Application) -> set[str]:
+    """Scopes the user cannot untick: ``openid`` and those the app declared required."""
+    return set(ALWAYS_REQUIRED_SCOPES) | set(
+        application.required_scopes.values_list("name", flat=True)
+    )
+
+
+def consent_need(*, user, application: Application, requested: list[str]) -> ConsentNeed:
+    """Split the requested scopes into those already granted and the new ones to ask for."""
+    consent = consent_for(user=user, application=application)
+    granted = consent.scopes if consent else set()
+    required = required_scopes_of(application)
+    new = [scope for scope in requested if scope not in granted]
+    return ConsentNeed(
+        granted_before=[scope for scope in requested if scope in granted],
+        new_required=[scope for scope in new if scope in required],
+        new_optional=[scope for scope in new if scope not in required],
+    )
+
+
+def scopes_to_grant(*, need: ConsentNeed, ticked: list[str]) -> list[str]:
+    """The scopes a consent decision grants: what was granted before, every new required
+    scope, and the new optional scopes the user left ticked (anything else posted is ignored).
+    """
+    chosen = set(ticked)
+    return [
+        *need.granted_before,
+        *need.new_required,
+        *[scope for scope in need.new_optional if scope in chosen],
+    ]
+
+
+@transaction.atomic
+def consent_grant(
+    *, user, application: Application, scopes: list[str], resource: list[str], request=None
+) -> Consent:
+    """Record that ``user`` allowed ``application`` these scopes (added to earlier grants)."""
+    consent, _created = Consent.objects.select_for_update().get_or_create(
+        user=user, application=application
+    )
+    added = [scope for scope in scopes if scope not in consent.scopes]
+    consent.scope = " ".join(sorted(consent.scopes | set(scopes)))
+    consent.resource = sorted(set(consent.resource) | set(resource))
+    consent.last_used_at = timezone.now()
+    consent.save()
+    audit_record(
+        event=AuditEvent.Type.CONSENT_GRANTED,
+        request=request,
+        actor=user,
+        user=user,
+        application=application,
+        scope=" ".join(scopes),
+        added=" ".join(added),
+    )
+    return consent
+
+
+def consent_touch(*, user, application: Application) -> None:
+    """Note that the app used the user's consent (a token was issued or refreshed)."""
+    if user is not None and getattr(user, "pk", None):
+        Consent.objects.filter(user=user, application=application).update(
+            last_used_at=timezone.now()
+        )
+
+
+def _tokens_revoke(*, user, application: Application, scope: str | None = None) -> None:
+    """Revoke ``user``'s tokens and pending codes for ``application`` (all, or those carrying
+    ``scope``), in a constant number of queries."""
+    access_tokens = get_access_token_model().objects.filter(user=user, application=application)
+    refresh_tokens = get_refresh_token_model().objects.filter(
+        user=user, application=application, revoked__isnull=True
+    )
+    grants = get_grant_model().objects.filter(user=user, application=application)
+    if scope is not None:
+        carrying = [t.pk for t in access_tokens if scope in t.scope.split()]
+        access_tokens = access_tokens.filter(pk__in=carrying)
+        refresh_tokens = refresh_tokens.filter(access_token__in=carrying)
+        grants = grants.filter(pk__in=[g.pk for g in grants if scope in g.scope.split()])
+    now = timezone.now()
+    refresh_tokens.update(revoked=now, updated=now)
+    id_token_ids = list(access_tokens.exclude(id_token=None).values_list("id_token", flat=True))
+    access_tokens.delete()
+    get_id_token_model().objects.filter(pk__in=id_token_ids).delete()
+    grants.delete()
+
+
+@transaction.atomic
+def consent_revoke(*, user, application: Application, request=None) -> None:
+    """Take back everything ``user`` allowed ``application``: the consent, and at once every
+    access token, refresh token and pending authorization code the app holds for them."""
+    Consent.objects.filter(user=user, application=application).delete()
+    _tokens_revoke(user=user, application=application)
+    audit_record(
+        event=AuditEvent.Type.CONSENT_REVOKED,
+        request=request,
+        actor=user,
+        user=user,
+        application=application,
+    )
+
+
+@transaction.atomic
+def consent_scope_remove(*, user, application: Application, scope: str, request=None) -> None:
+    """Withdraw one scope: it leaves the consent, and tokens and codes carrying it are revoked
+    (the app signs the user in again for what remains)."""
+    consent = Consent.objects.select_for_update().filter(user=user, application=application).first()
+    if consent is None or scope not in consent.scopes:
+        return
+    remaining = consent.scopes - {scope}
+    if not remaining:
+        consent_revoke(user=user, application=application, request=request)
+        return
+    consent.scope = " ".join(sorted(remaining))
+    consent.save(update_fields=["scope", "updated_at"])
+    _tokens_revoke(user=user, application=application, scope=scope)
+    audit_record(
+        event=AuditEvent.Type.CONSENT_SCOPE_REMOVED,
+        request=request,
+        actor=user,
+        user=user,
+        application=application,
+        scope=scope,
+    )
+
+
+def consent_owned_by(*, user, application_id: int) -> Consent | None:
+    """The user's consent for one app, or None: another user's consent is never found."""
+    return (
+        Consent.objects.filter(user=user, application_id=application_id)
+        .select_related("application")
+        .first()
+    )
+
+
+def connected_apps_for_display(*, user) -> list[dict]:
+    """What the connected-apps page shows for each app the user authorized."""
+    from apis.selectors import scopes_for_consent
+
+    rows = []
+    for consent in consents_for_user(user=user):
+        application = consent.application
+        rows.append(
+            {
+                "consent": consent,
+                "application": application,
+                "publisher": application.homepage_url
+                or (application.user.get_username() if application.user else ""),
+                "scope_rows": scopes_for_consent(names=sorted(consent.scopes)),
+            }
+        )
+    return rows

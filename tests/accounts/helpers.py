@@ -1,0 +1,67 @@
+"""What the account tests do again and again: sign up, follow a mailed link, try a password."""
+
+import json
+import re
+from urllib.parse import urlsplit
+
+from django.core import mail
+from django.test import Client
+
+from oauth_portal.models import AuditEvent
+
+NEW_PASSWORD = "Tr1cky-Lantern-Mosaic"
+OTHER_PASSWORD = "Quiet-Harbour-Spindle-42"
+
+
+def sign_up(client, *, next_url: str | None = None, **overrides):
+    data = {
+        "username": "bob",
+        "email": "bob@example.test",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        **overrides,
+    }
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post("/accounts/signup/", data)
+
+
+def mailed_paths(message) -> list[str]:
+    """The paths of the links to this site in the text and HTML bodies of ``message``."""
+    bodies = [message.body] + [content for content, _mime in message.alternatives]
+    urls = re.findall(r"http://testserver/[^\s\"<]+", "\n".join(bodies))
+    return [urlsplit(url).path for url in urls]
+
+
+def mailed_path(message) -> str:
+    """The one link ``message`` carries (the HTML part may repeat it, never differ)."""
+    paths = set(mailed_paths(message))
+    assert len(paths) == 1, paths
+    return paths.pop()
+
+
+def only_mail():
+    assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
+    return mail.outbox[0]
+
+
+def can_sign_in(username: str, password: str) -> bool:
+    """Whether the sign-in page, in a fresh browser, accepts this username and password."""
+    response = Client().post("/accounts/login/", {"username": username, "password": password})
+    return response.status_code == 302
+
+
+def events_of(event_type: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(type=event_type).order_by("id"))
+
+
+def only_event(event_type: str) -> AuditEvent:
+    events = events_of(event_type)
+    assert len(events) == 1, [e.type for e in AuditEvent.objects.all()]
+    return events[0]
+
+
+def all_event_text() -> str:
+    """Everything the audit log holds, as one string to search for leaked secrets."""
+    rows = AuditEvent.objects.values("type", "details", "user_agent", "ip_address")
+    return json.dumps(list(rows), default=str)
