@@ -5,37 +5,22 @@ password is checked; these two callables are wired in settings (``AXES_CLIENT_IP
 ``AXES_LOCKOUT_CALLABLE``).
 """
 
-import ipaddress
 import math
 
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from oauth_portal import client_address
 from oauth_portal.models import AuditEvent
 from oauth_portal.services import audit_record
 
 
 def client_ip_address(request: HttpRequest) -> str | None:
-    """The address failures are counted against: ``REMOTE_ADDR`` unless we sit behind our proxy.
-
-    Behind the TLS proxy (``DJANGO_BEHIND_TLS_PROXY``) it is the right-most ``X-Forwarded-For``
-    hop: the one our proxy appended. Hops to its left come from the client and could be forged
-    to dodge the address lock or to lock out someone else's address.
-    """
-    remote_addr = request.META.get("REMOTE_ADDR") or None
-    if not settings.PORTAL_SIGN_IN_TRUST_X_FORWARDED_FOR:
-        return remote_addr
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    nearest_hop = forwarded.rsplit(",", 1)[-1].strip()
-    try:
-        return str(ipaddress.ip_address(nearest_hop))
-    except ValueError:
-        # No header or garbage in it: the proxy is misconfigured; count against the peer.
-        return remote_addr
+    """The address failures are counted against (see ``oauth_portal.client_address``)."""
+    return client_address.client_ip_address(request.META)
 
 
 def lockout_response(request: HttpRequest, original_response, credentials) -> HttpResponse:

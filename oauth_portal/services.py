@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from jwcrypto import jwk
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
+from oauth_portal.client_address import client_ip_address
 from oauth_portal.models import Application, AuditEvent, RedeemedCode, SigningKey
 from oauth_portal.signing_keys import generate_private_key_pem
 
@@ -34,7 +35,7 @@ def _request_origin(request) -> tuple[str | None, str]:
     if request is None:
         return None, ""
     meta = getattr(request, "META", None) or getattr(request, "headers", None) or {}
-    ip_address = meta.get("REMOTE_ADDR") or None
+    ip_address = client_ip_address(meta)
     user_agent = str(meta.get("HTTP_USER_AGENT", ""))[:300]
     return ip_address, user_agent
 
