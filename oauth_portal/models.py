@@ -23,7 +23,15 @@ class Application(AbstractApplication):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
+        # Awaiting an admin's approval (PORTAL_REQUIRE_APPROVAL): works only for its developer.
+        PENDING = "pending", _("Pending approval")
         SUSPENDED = "suspended", _("Suspended")
+
+    class Kind(models.TextChoices):
+        WEB = "web", _("Web app with a server")
+        SPA = "spa", _("Single-page app")
+        NATIVE = "native", _("Native or mobile app")
+        SERVICE = "service", _("Service (machine to machine)")
 
     description = models.TextField(blank=True, default="")
     homepage_url = models.URLField(blank=True, default="")
@@ -31,6 +39,14 @@ class Application(AbstractApplication):
     privacy_policy_url = models.URLField(blank=True, default="")
     terms_url = models.URLField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    suspension_reason = models.TextField(blank=True, default="")
+    # Blank for apps made outside the portal (createapplication); see ``app_kind``.
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True, default="")
+    client_secret_created_at = models.DateTimeField(null=True, blank=True)
+    client_secret_last_used_at = models.DateTimeField(null=True, blank=True)
+    playground_enabled = models.BooleanField(
+        default=False, help_text="Accept the developer portal's playground as a redirect URI."
+    )
     # Empty means "every active scope": an app made by `createapplication` can run the whole
     # flow; the portal and the admin narrow it.
     allowed_scopes = models.ManyToManyField("apis.Scope", blank=True, related_name="applications")
@@ -53,6 +69,17 @@ class Application(AbstractApplication):
     @property
     def is_public(self) -> bool:
         return self.client_type == self.CLIENT_PUBLIC
+
+    @property
+    def app_kind(self) -> str:
+        """The kind in a developer's words, derived from DOT's fields when not recorded."""
+        if self.kind:
+            return self.kind
+        if self.authorization_grant_type == self.GRANT_CLIENT_CREDENTIALS:
+            return self.Kind.SERVICE
+        if self.is_public:
+            return self.Kind.SPA if self.allowed_origins.strip() else self.Kind.NATIVE
+        return self.Kind.WEB
 
     def is_usable(self, request) -> bool:
         """DOT asks this before issuing and before accepting a token: suspended apps get neither."""
@@ -111,6 +138,34 @@ class Application(AbstractApplication):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class ClientSecret(models.Model):
+    """A previous client secret, still accepted until ``expires_at`` after a rotation.
+
+    The current secret is DOT's ``Application.client_secret``; rotating moves its hash here
+    with the grace period the developer chose, so both work during the overlap. Only hashes
+    are stored.
+    """
+
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="previous_secrets",
+    )
+    secret_hash = models.CharField(max_length=255)
+    created_at = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-rotated_at"]
+
+    def __str__(self):
+        return (
+            f"Previous secret of {self.application_id} (expires {self.expires_at:%Y-%m-%d %H:%M})"
+        )
 
 
 class SigningKey(models.Model):
@@ -184,7 +239,22 @@ class AuditEvent(models.Model):
         TOKEN_ISSUED = "token.issued", _("Token issued")
         TOKEN_REFRESHED = "token.refreshed", _("Token refreshed")
         TOKEN_REVOKED = "token.revoked", _("Token revoked")
+        TOKENS_REVOKED = "token.revoked_all", _("All tokens of an app revoked")
+        REFRESH_REUSED = "token.refresh_reused", _("Refresh token reuse detected")
+        CLIENT_CREATED = "client.created", _("Client created")
+        CLIENT_CHANGED = "client.changed", _("Client changed")
+        CLIENT_APPROVED = "client.approved", _("Client approved")
+        CLIENT_SUSPENDED = "client.suspended", _("Client suspended")
+        CLIENT_REACTIVATED = "client.reactivated", _("Client reactivated")
+        CLIENT_DELETED = "client.deleted", _("Client deleted")
+        SECRET_ROTATED = "client.secret_rotated", _("Client secret rotated")
+        SECRET_DELETED = "client.secret_deleted", _("Previous client secret deleted")
+        API_CHANGED = "api.changed", _("API changed")
+        SCOPE_CHANGED = "scope.changed", _("Scope changed")
+        ADMIN_ACTION = "admin.action", _("Admin action")
+        RATE_LIMITED = "rate_limited", _("Rate limit hit")
         SIGNING_KEY_CREATED = "signing_key.created", _("Signing key created")
+        SIGNING_KEY_ROTATED = "signing_key.rotated", _("Signing key rotated")
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     type = models.CharField(max_length=64, choices=Type.choices, db_index=True)

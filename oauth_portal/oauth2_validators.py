@@ -9,6 +9,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from accounts.consents import consent_touch
 from oauth_portal import services
+from oauth_portal.client_secrets import credentials_from_request
 from oauth_portal.models import AuditEvent
 
 
@@ -23,6 +24,20 @@ class PortalOAuth2Validator(OAuth2Validator):
             "email": lambda request: request.user.email,
             "email_verified": lambda request: bool(request.user.email_verified),
         }
+
+    def authenticate_client(self, request, *args, **kwargs):
+        """Client authentication (RFC 6749 §2.3.1) against every secret the app accepts now.
+
+        DOT compares one stored secret; an app mid-rotation accepts its previous secret too,
+        until the grace period the developer chose ends (see ``services.client_secret_verify``).
+        """
+        client_id, secret = credentials_from_request(request)
+        if not client_id or secret is None:
+            return False
+        application = self._load_application(client_id, request)
+        if application is None:
+            return False
+        return services.client_secret_verify(application=application, secret=secret)
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         """A request must name at least one scope, each one the app may ask for.

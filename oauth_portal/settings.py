@@ -175,6 +175,18 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Django's default hasher stays first (user passwords); ours hashes client secrets only, selected
+# by OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"] (see oauth_portal/client_secrets.py for why).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "oauth_portal.client_secrets.ClientSecretHMACHasher",
+]
+# The key of the client-secret HMAC. Defaults to one derived from DJANGO_SECRET_KEY; set it
+# separately to rotate DJANGO_SECRET_KEY without invalidating every client secret.
+PORTAL_CLIENT_SECRET_KEY = env.str("PORTAL_CLIENT_SECRET_KEY", default="")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -279,6 +291,7 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "oauth_portal.oauth2_validators.PortalOAuth2Validator",
     "OIDC_SERVER_CLASS": "oauth_portal.oauth_server.PortalServer",
     "SCOPES_BACKEND_CLASS": "apis.scopes.ScopeRegistry",
+    "CLIENT_SECRET_HASHER": "portal_hmac_sha256",
     "OIDC_ENABLED": True,
     # Keys live in the database (oauth_portal.SigningKey); these lazy values read them there, so
     # every worker and host signs and publishes the same keys.

@@ -7,7 +7,12 @@ from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFa
 @pytest.fixture(autouse=True)
 def fast_and_fresh(settings):
     """Fast hashing in tests, and no signing key memoised from a rolled-back test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "oauth_portal.client_secrets.ClientSecretHMACHasher",
+        # Secrets hashed before the HMAC hasher existed must keep working.
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     forget_memoised_keys()
     yield
     forget_memoised_keys()
