@@ -82,7 +82,17 @@ class Application(AbstractApplication):
         return self.Kind.WEB
 
     def is_usable(self, request) -> bool:
-        """DOT asks this before issuing and before accepting a token: suspended apps get neither."""
+        """DOT asks this before issuing and before accepting a token: suspended apps get neither.
+
+        A pending app is usable, but only its developer can sign in to it: the authorization
+        view refuses every other user, so no one else ever gets a code or token for it.
+        """
+        return self.status in (self.Status.ACTIVE, self.Status.PENDING)
+
+    def usable_by(self, user) -> bool:
+        """Whether ``user`` may sign in to this app (pending apps: only their developer)."""
+        if self.status == self.Status.PENDING:
+            return user is not None and user.pk == self.user_id
         return self.status == self.Status.ACTIVE
 
     def redirect_uri_allowed(self, uri: str) -> bool:

@@ -249,3 +249,161 @@ def client_secret_previous_delete(*, application: Application, secret_id: int, a
             secret_id=secret_id,
         )
     return bool(deleted)
+
+
+# --- Client lifecycle: shared by the portal, the admin and management commands -------------------
+
+
+def _application_tokens_revoke_all(application: Application) -> int:
+    """Revoke every refresh token and delete every access token, ID token and pending code of
+    ``application``, in a constant number of queries. Returns how many access tokens died."""
+    from oauth2_provider.models import get_grant_model, get_id_token_model
+
+    now = timezone.now()
+    get_refresh_token_model().objects.filter(application=application, revoked__isnull=True).update(
+        revoked=now, updated=now
+    )
+    deleted, _ = get_access_token_model().objects.filter(application=application).delete()
+    get_id_token_model().objects.filter(application=application).delete()
+    get_grant_model().objects.filter(application=application).delete()
+    return deleted
+
+
+@transaction.atomic
+def application_register(*, owner, actor=None, secret: str | None = None, request=None, **fields):
+    """Create a client for ``owner`` and return ``(application, plain_secret)``.
+
+    The secret is returned once (confidential clients only) and stored hashed. With
+    ``PORTAL_REQUIRE_APPROVAL`` the app starts pending: usable only by its developer.
+    """
+    from django.conf import settings
+
+    allowed_scopes = fields.pop("allowed_scopes", None)
+    required_scopes = fields.pop("required_scopes", None)
+    application = Application(user=owner, **fields)
+    plain_secret = ""
+    if application.client_type == Application.CLIENT_CONFIDENTIAL:
+        plain_secret = secret or generate_client_secret()
+        application.client_secret = plain_secret
+        application.client_secret_created_at = timezone.now()
+    if settings.PORTAL_REQUIRE_APPROVAL:
+        application.status = Application.Status.PENDING
+    application.full_clean()
+    application.save()
+    if allowed_scopes is not None:
+        application.allowed_scopes.set(allowed_scopes)
+    if required_scopes is not None:
+        application.required_scopes.set(required_scopes)
+    audit_record(
+        event=AuditEvent.Type.CLIENT_CREATED,
+        request=request,
+        actor=actor or owner,
+        application=application,
+        kind=application.app_kind,
+        status=application.status,
+    )
+    return application, plain_secret
+
+
+@transaction.atomic
+def application_update(*, application: Application, actor, changed: list[str], request=None):
+    """Save edits already applied to ``application`` and record which fields changed."""
+    application.full_clean()
+    application.save()
+    audit_record(
+        event=AuditEvent.Type.CLIENT_CHANGED,
+        request=request,
+        actor=actor,
+        application=application,
+        fields=sorted(changed),
+    )
+    return application
+
+
+@transaction.atomic
+def application_delete(*, application: Application, actor, request=None) -> None:
+    """Delete a client; every token, code and consent it holds goes with it."""
+    audit_record(
+        event=AuditEvent.Type.CLIENT_DELETED,
+        request=request,
+        actor=actor,
+        application=application,
+        client_id=application.client_id,
+        name=application.name,
+    )
+    _application_tokens_revoke_all(application)
+    application.delete()
+
+
+@transaction.atomic
+def application_suspend(*, application: Application, actor, reason: str, request=None) -> None:
+    """Suspend a client: it gets no new tokens, and its live tokens and codes die at once."""
+    application.status = Application.Status.SUSPENDED
+    application.suspension_reason = reason.strip()
+    application.save(update_fields=["status", "suspension_reason", "updated"])
+    revoked = _application_tokens_revoke_all(application)
+    audit_record(
+        event=AuditEvent.Type.CLIENT_SUSPENDED,
+        request=request,
+        actor=actor,
+        application=application,
+        reason=application.suspension_reason,
+        access_tokens_revoked=revoked,
+    )
+
+
+@transaction.atomic
+def application_reactivate(*, application: Application, actor, request=None) -> None:
+    """Make a suspended client usable again (tokens revoked at suspension stay revoked)."""
+    application.status = Application.Status.ACTIVE
+    application.suspension_reason = ""
+    application.save(update_fields=["status", "suspension_reason", "updated"])
+    audit_record(
+        event=AuditEvent.Type.CLIENT_REACTIVATED,
+        request=request,
+        actor=actor,
+        application=application,
+    )
+
+
+@transaction.atomic
+def application_approve(*, application: Application, actor, request=None) -> None:
+    """Approve a pending client so that every user, not only its developer, can use it."""
+    if application.status != Application.Status.PENDING:
+        return
+    application.status = Application.Status.ACTIVE
+    application.save(update_fields=["status", "updated"])
+    audit_record(
+        event=AuditEvent.Type.CLIENT_APPROVED, request=request, actor=actor, application=application
+    )
+
+
+@transaction.atomic
+def application_first_party_set(
+    *, application: Application, actor, first_party: bool, request=None
+) -> None:
+    """Mark a client first-party (its users are not asked for consent), or not."""
+    application.skip_authorization = first_party
+    application.save(update_fields=["skip_authorization", "updated"])
+    audit_record(
+        event=AuditEvent.Type.CLIENT_CHANGED,
+        request=request,
+        actor=actor,
+        application=application,
+        fields=["skip_authorization"],
+        first_party=first_party,
+    )
+
+
+@transaction.atomic
+def application_tokens_revoke(*, application: Application, actor, request=None) -> int:
+    """Revoke every token and pending code of a client (it keeps working for new sign-ins)."""
+    revoked = _application_tokens_revoke_all(application)
+    audit_record(
+        event=AuditEvent.Type.TOKENS_REVOKED,
+        request=request,
+        actor=actor,
+        application=application,
+        access_tokens_revoked=revoked,
+    )
+    return revoked

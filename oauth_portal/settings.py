@@ -284,6 +284,8 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth_portal.Application"
 
 PORTAL_ACCESS_TOKEN_SECONDS = env_int("PORTAL_ACCESS_TOKEN_SECONDS", 3600, minimum=60)
 PORTAL_REFRESH_TOKEN_SECONDS = env_int("PORTAL_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60)
+# New portal apps start pending until an admin approves them (they work for their developer).
+PORTAL_REQUIRE_APPROVAL = env_bool("PORTAL_REQUIRE_APPROVAL", False)
 # How long a process may reuse the signing keys it read from the database before reading again.
 PORTAL_SIGNING_KEY_CACHE_SECONDS = env_int("PORTAL_SIGNING_KEY_CACHE_SECONDS", 30)
 

@@ -30,19 +30,30 @@ INVALID_CLIENT_BODY = {
 }
 
 
+def authorize_error_page(request, *, error: str, description: str, status: int = 400):
+    """The consent page's error card, for requests we refuse without redirecting anywhere."""
+    context = {"error": {"error": error, "description": description}}
+    return render(request, "oauth2_provider/authorize.html", context, status=status)
+
+
 def invalid_consent_form(request):
     """A consent form whose hidden fields were changed, or are missing: never follow it."""
-    return render(
+    return authorize_error_page(
         request,
-        "oauth2_provider/authorize.html",
-        {
-            "error": {
-                "error": "invalid_request",
-                "description": "This sign-in request was changed or is incomplete. "
-                "Go back to the app and start again.",
-            }
-        },
-        status=400,
+        error="invalid_request",
+        description="This sign-in request was changed or is incomplete. "
+        "Go back to the app and start again.",
+    )
+
+
+def unavailable_app_page(request, application):
+    """A pending app (other users than its developer) or a suspended one: no sign-in."""
+    if application.status == application.Status.PENDING:
+        description = "This app is awaiting approval and cannot be used yet."
+    else:
+        description = "This app has been suspended and cannot be used."
+    return authorize_error_page(
+        request, error="unauthorized_client", description=description, status=403
     )
 
 
@@ -66,6 +77,13 @@ class AuthorizationView(dot_views.AuthorizationView):
             del request.GET["approval_prompt"]
         if sign_in_too_old(request):
             return redirect_to_login(request.get_full_path(), resolve_url(self.get_login_url()))
+        application = (
+            get_application_model()
+            .objects.filter(client_id=request.GET.get("client_id", ""))
+            .first()
+        )
+        if application is not None and not application.usable_by(request.user):
+            return unavailable_app_page(request, application)
         return super().get(request, *args, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
@@ -104,12 +122,12 @@ class AuthorizationView(dot_views.AuthorizationView):
         application = (
             get_application_model().objects.filter(client_id=form.cleaned_data["client_id"]).first()
         )
-        if (
-            application is None
-            or not application.is_usable(self.request)
-            or not application.redirect_uri_allowed(form.cleaned_data["redirect_uri"])
+        if application is None or not application.redirect_uri_allowed(
+            form.cleaned_data["redirect_uri"]
         ):
             return invalid_consent_form(self.request)
+        if not application.usable_by(self.request.user):
+            return unavailable_app_page(self.request, application)
         if not form.cleaned_data.get("allow"):
             return self.deny(form, application)
         requested = form.cleaned_data["scope"].split()

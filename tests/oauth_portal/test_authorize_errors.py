@@ -123,7 +123,22 @@ def test_implicit_response_type_is_refused(signed_in, app):
 def test_suspended_app_cannot_start_a_flow(signed_in, app):
     app.status = app.Status.SUSPENDED
     app.save()
-    assert_error_page(open_authorize(signed_in, app), "invalid_request")
+    response = open_authorize(signed_in, app)
+    assert response.status_code == 403
+    assert "Location" not in response
+    assert b"suspended" in response.content
+    assert Grant.objects.count() == 0
+
+
+def test_pending_app_works_only_for_its_developer(signed_in, user, db):
+    from tests.factories import ApplicationFactory
+
+    others_app = ApplicationFactory(status="pending")
+    own_app = ApplicationFactory(status="pending", user=user)
+    refused = open_authorize(signed_in, others_app)
+    assert refused.status_code == 403
+    assert b"awaiting approval" in refused.content
+    assert open_authorize(signed_in, own_app).status_code == 200
 
 
 def test_signed_out_user_is_sent_to_sign_in_with_next(client, app):
