@@ -14,6 +14,18 @@ LOOPBACK_IP_HOSTS = frozenset({"127.0.0.1", "::1"})
 LOOPBACK_HOSTS = LOOPBACK_IP_HOSTS | {"localhost"}
 
 
+def is_acceptable_origin(origin: str) -> bool:
+    """A browser origin as CORS sends it: https (or http on a loopback host), no path/query."""
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    if parts.path or parts.query or parts.fragment or "@" in parts.netloc or not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+
+
 class Application(AbstractApplication):
     """An OAuth client, with what the portal and the consent page show about it.
 
@@ -144,6 +156,20 @@ class Application(AbstractApplication):
                     _("Use https; plain http is only allowed for loopback addresses: %(uris)s"),
                     code="insecure_redirect_uri",
                     params={"uris": " ".join(plain_http)},
+                )
+            )
+        bad_origins = [
+            origin for origin in self.allowed_origins.split() if not is_acceptable_origin(origin)
+        ]
+        if bad_origins:
+            errors.setdefault("allowed_origins", []).append(
+                ValidationError(
+                    _(
+                        "An origin is scheme://host[:port] only (no path), https except for "
+                        "loopback hosts: %(origins)s"
+                    ),
+                    code="invalid_origin",
+                    params={"origins": " ".join(bad_origins)},
                 )
             )
         if errors:

@@ -326,6 +326,8 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
     "ALLOW_URI_WILDCARDS": False,
+    # DOT checks CORS origins against these; Application.clean() allows http for loopback only.
+    "ALLOWED_SCHEMES": ["https", "http"],
     "REQUEST_APPROVAL_PROMPT": "force",
     "DEFAULT_SCOPES": [],
     # RFC 9700 gates: enforce every compliant behaviour now rather than in DOT 4.0.
