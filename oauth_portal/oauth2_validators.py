@@ -81,8 +81,16 @@ class PortalOAuth2Validator(OAuth2Validator):
         ``invalid_grant`` and the whole family is revoked.
         """
         checksum = services.token_checksum(refresh_token)
-        list(get_refresh_token_model().objects.select_for_update().filter(token_checksum=checksum))
-        return super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        rows = list(
+            get_refresh_token_model().objects.select_for_update().filter(token_checksum=checksum)
+        )
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        replayed = [
+            row for row in rows if row.revoked is not None and row.application_id == client.pk
+        ]
+        if not valid and replayed and not any(row.revoked is None for row in rows):
+            services.refresh_token_replay_record(refresh_token=replayed[0], request=request)
+        return valid
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         super()._save_bearer_token(token, request, *args, **kwargs)

@@ -137,6 +137,17 @@ def authorization_code_replay_handle(*, code: str, application: Application, req
     return True
 
 
+def refresh_token_replay_record(*, refresh_token, request=None) -> None:
+    """Record a replayed (already rotated or revoked) refresh token; DOT has revoked its family."""
+    audit_record(
+        event=AuditEvent.Type.REFRESH_REUSED,
+        request=request,
+        user=refresh_token.user,
+        application=refresh_token.application,
+        revoked_at=refresh_token.revoked.isoformat(),
+    )
+
+
 def token_family_revoke(*, token_family: uuid.UUID | None) -> None:
     """Revoke every refresh token of one family and delete their access tokens."""
     get_refresh_token_model().revoke_family(token_family)

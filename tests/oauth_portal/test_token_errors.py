@@ -143,6 +143,8 @@ def test_reused_refresh_token_fails_and_revokes_its_family(signed_in, app):
     )
     assert later.json()["error"] == "invalid_grant"
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
+    reuse = AuditEvent.objects.filter(type=AuditEvent.Type.REFRESH_REUSED).last()
+    assert reuse.application == app
 
 
 def test_refresh_cannot_widen_scope(signed_in, app):
