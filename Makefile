@@ -1,5 +1,6 @@
 # make run   - install into .venv, migrate, seed demo data, serve on http://127.0.0.1:$(PORT)
 # make test  - install into .venv if needed and run the test suite
+# make bench - serve with gunicorn as production does, load it, print the table (README "Benchmark")
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install run test lint check-deploy clean
+.PHONY: install run test bench bench-wrk lint check-deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +25,23 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	@command -v wrk >/dev/null 2>&1 || $(MAKE) --no-print-directory bench-wrk
+	$(BIN)/python -m bench.run
+
+# wrk drives the load when installed: it leaves far more of a small machine's CPU to the server
+# than Python does. Where it cannot be installed (no root, no apt), bench.run uses its Python
+# load generator instead.
+bench-wrk:
+	-@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing wrk (Debian package) for the load generator"; \
+	  apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null) || \
+	  echo "wrk could not be installed: using the Python load generator"; \
+	else \
+	  echo "wrk is not installed: using the Python load generator (apt-get install wrk)"; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

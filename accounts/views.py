@@ -13,10 +13,19 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from accounts import consents, forms, services
+from oauth_portal.ratelimits import AddressRateLimitMixin
 
 
-class SignInView(auth_views.LoginView):
-    """Django's sign-in (session rotation, safe ``next``), with audit events."""
+class SignInView(AddressRateLimitMixin, auth_views.LoginView):
+    """Django's sign-in (session rotation, safe ``next``), with audit events.
+
+    django-axes locks an account or address after repeated failures; the address rate limit
+    caps how fast anyone may try at all.
+    """
+
+    ratelimit_group = "sign-in-ip"
+    ratelimit_setting = "PORTAL_RATELIMIT_SIGN_IN_PER_IP"
+    ratelimit_methods = ("POST",)
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = False
@@ -183,6 +192,8 @@ class OwnedConsentMixin(LoginRequiredMixin):
     http_method_names = ["post"]
 
     def get_consent(self):
+        if self.kwargs["application_id"] > 2**63 - 1:
+            raise Http404("No such connected app.")
         consent = consents.consent_owned_by(
             user=self.request.user, application_id=self.kwargs["application_id"]
         )

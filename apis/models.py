@@ -11,6 +11,13 @@ class ApiResource(models.Model):
         unique=True, help_text="Audience identifier, e.g. https://api.example.test/colors"
     )
     description = models.TextField(blank=True, default="")
+    base_path = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Where this server serves the API, e.g. /api/colors/. A token minted for "
+        "another API's audience is refused here (RFC 8707).",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 
 from apis import services
@@ -6,6 +7,17 @@ from apis.permissions import TokenHasMethodScope, TokenHasUser
 from apis.serializers import ColorSerializer
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List your saved colors",
+        description="The colors of the user the access token was issued for, oldest first.",
+    ),
+    post=extend_schema(
+        summary="Save a new color",
+        description='Save a named color, `{"name": "Sky", "hex": "#3366ff"}`, to the list of '
+        "the user the access token was issued for.",
+    ),
+)
 class ColorListCreateApi(generics.ListCreateAPIView):
     """The sample Colors API: the token's user reads and saves their colors."""
 

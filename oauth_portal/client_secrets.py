@@ -54,17 +54,23 @@ class ClientSecretHMACHasher(BasePasswordHasher):
 
 
 def credentials_from_request(request) -> tuple[str | None, str | None]:
-    """The client id and secret a token request presents (RFC 6749 §2.3.1).
+    """The client id and secret an oauthlib token request presents (RFC 6749 §2.3.1)."""
+    return parse_client_credentials(
+        authorization=request.headers.get("HTTP_AUTHORIZATION") or "",
+        body_client_id=getattr(request, "client_id", None),
+        body_client_secret=getattr(request, "client_secret", None),
+    )
 
-    HTTP Basic first (its parts are form-urlencoded before base64), else ``client_id`` and
-    ``client_secret`` in the body. A request that names two different clients gets nothing.
-    """
-    body_id = getattr(request, "client_id", None)
-    body_secret = getattr(request, "client_secret", None)
-    header = request.headers.get("HTTP_AUTHORIZATION") or ""
-    scheme, _, encoded = header.partition(" ")
+
+def parse_client_credentials(
+    *, authorization: str, body_client_id: str | None, body_client_secret: str | None
+) -> tuple[str | None, str | None]:
+    """HTTP Basic first (its parts are form-urlencoded before base64, RFC 6749 §2.3.1), else
+    ``client_id`` and ``client_secret`` from the body. Naming two different clients, or a
+    malformed header, gets nothing."""
+    scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic" or not encoded:
-        return body_id, body_secret
+        return body_client_id, body_client_secret
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -73,6 +79,6 @@ def credentials_from_request(request) -> tuple[str | None, str | None]:
     if not separator:
         return None, None
     client_id, secret = unquote_plus(client_id), unquote_plus(secret)
-    if body_id and body_id != client_id:
+    if body_client_id and body_client_id != client_id:
         return None, None
     return client_id, secret

@@ -3,11 +3,15 @@
 Each override calls DOT's own implementation and adds one rule or one audit event around it.
 """
 
+from urllib.parse import parse_qsl
+
 from django.db import transaction
 from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
 
 from accounts.consents import consent_touch
+from apis.audiences import resources_allowed_for
 from oauth_portal import services
 from oauth_portal.client_secrets import credentials_from_request
 from oauth_portal.models import AuditEvent
@@ -49,7 +53,24 @@ class PortalOAuth2Validator(OAuth2Validator):
             return False
         if "openid" in scopes and client.algorithm != client.RS256_ALGORITHM:
             return False
+        self._refuse_resources_not_allowed(client, request)
         return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
+
+    def _refuse_resources_not_allowed(self, client, request) -> None:
+        """RFC 8707: a client may ask for a token only for APIs it is allowed (invalid_target)."""
+        requested = {
+            value
+            for key, value in [*(request.decoded_body or []), *parse_qsl(request.uri_query or "")]
+            if key == "resource"
+        }
+        not_allowed = requested - resources_allowed_for(client)
+        if not_allowed:
+            raise errors.CustomOAuth2Error(
+                error="invalid_target",
+                description="This client may not ask for a token for: "
+                + " ".join(sorted(not_allowed)),
+                request=request,
+            )
 
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         super().save_authorization_code(client_id, code, request, *args, **kwargs)

@@ -418,3 +418,319 @@ def application_tokens_revoke(*, application: Application, actor, request=None) 
         access_tokens_revoked=revoked,
     )
     return revoked
+
+
+# --- Admin console and operations (issue 5) ------------------------------------------------------
+
+
+def admin_action_record(
+    *, actor, action: str, request=None, application=None, user=None, **details: Any
+) -> AuditEvent:
+    """Record an admin action that no more specific event type covers (exports, pruning)."""
+    return audit_record(
+        event=AuditEvent.Type.ADMIN_ACTION,
+        request=request,
+        actor=actor,
+        user=user,
+        application=application,
+        action=action,
+        **details,
+    )
+
+
+@transaction.atomic
+def access_token_revoke(*, access_token, actor, request=None) -> bool:
+    """Revoke an access token with its whole refresh-token family (or alone, if it has none).
+
+    Killing only the access token would leave its refresh token able to mint a new one.
+    Returns False when the token was already gone (revoked with an earlier family member).
+    """
+    if not get_access_token_model().objects.filter(pk=access_token.pk).exists():
+        return False
+    refresh_token = get_refresh_token_model().objects.filter(access_token=access_token).first()
+    source = refresh_token or access_token.source_refresh_token
+    family = source.token_family if source is not None else None
+    if family:
+        token_family_revoke(token_family=family)
+    elif refresh_token is not None:
+        refresh_token.revoke()
+    get_access_token_model().objects.filter(pk=access_token.pk).delete()
+    audit_record(
+        event=AuditEvent.Type.TOKEN_REVOKED,
+        request=request,
+        actor=actor,
+        user=access_token.user,
+        application=access_token.application,
+        access_token_id=access_token.pk,
+        token_family=str(family or ""),
+        via="admin",
+    )
+    return True
+
+
+@transaction.atomic
+def refresh_token_revoke(*, refresh_token, actor, request=None) -> bool:
+    """Revoke a refresh token's whole family (every member and their access tokens).
+
+    Returns False when nothing in the family was still alive.
+    """
+    family = refresh_token.token_family
+    refresh_tokens = get_refresh_token_model().objects
+    members = (
+        refresh_tokens.filter(token_family=family)
+        if family
+        else refresh_tokens.filter(pk=refresh_token.pk)
+    )
+    if not members.filter(revoked__isnull=True).exists():
+        return False
+    if family:
+        token_family_revoke(token_family=family)
+    else:
+        refresh_token.revoke()
+    audit_record(
+        event=AuditEvent.Type.TOKEN_REVOKED,
+        request=request,
+        actor=actor,
+        user=refresh_token.user,
+        application=refresh_token.application,
+        refresh_token_id=refresh_token.pk,
+        token_family=str(family or ""),
+        via="admin",
+    )
+    return True
+
+
+@transaction.atomic
+def consent_revoke_by_admin(*, consent, actor, request=None) -> None:
+    """Withdraw a user's consent for an app (and its tokens) on an admin's decision."""
+    from accounts.consents import consent_revoke  # accounts.consents imports this module
+
+    consent_revoke(user=consent.user, application=consent.application, request=request)
+    admin_action_record(
+        actor=actor,
+        action="consent_revoked",
+        request=request,
+        user=consent.user,
+        application=consent.application,
+    )
+
+
+def signing_key_published_lifetime() -> timedelta:
+    """How long a retired key must stay in the JWKS.
+
+    The longest-lived token it can have signed, plus the time other processes may keep signing
+    with it before they re-read the keys (``PORTAL_SIGNING_KEY_CACHE_SECONDS``).
+    """
+    from django.conf import settings
+    from oauth2_provider.settings import oauth2_settings
+
+    lifetime = max(
+        oauth2_settings.ID_TOKEN_EXPIRE_SECONDS, oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
+    )
+    return timedelta(seconds=lifetime + settings.PORTAL_SIGNING_KEY_CACHE_SECONDS)
+
+
+def signing_key_rotate(*, actor=None, request=None) -> SigningKey:
+    """Retire the current signing key and make a new one current; return the new key.
+
+    The retired key stays published until every token it signed has expired. Retiring comes
+    before creating, because at most one key may be current (``one_current_signing_key``).
+    This process forgets its memoised keys now; others re-read within
+    ``PORTAL_SIGNING_KEY_CACHE_SECONDS``.
+    """
+    from oauth_portal.signing_keys import forget_memoised_keys
+
+    pem = generate_private_key_pem()
+    kid = jwk.JWK.from_pem(pem.encode("ascii")).thumbprint()
+    # Two rotations at once: the one that waited on the lock finds no current key left to
+    # retire (READ COMMITTED re-checks the locked row) and its insert hits the constraint.
+    # Trying again then retires the key the other rotation just made.
+    for attempt in range(3):
+        try:
+            key = _signing_key_replace(pem=pem, kid=kid, actor=actor, request=request)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    # Now for this process, and again once an enclosing transaction commits (until then other
+    # requests still read the old key and may memoise it).
+    forget_memoised_keys()
+    transaction.on_commit(forget_memoised_keys)
+    return key
+
+
+def _signing_key_replace(*, pem: str, kid: str, actor, request) -> SigningKey:
+    now = timezone.now()
+    with transaction.atomic():
+        retired = SigningKey.objects.select_for_update().filter(is_current=True).first()
+        if retired is not None:
+            retired.is_current = False
+            retired.retired_at = now
+            retired.published_until = now + signing_key_published_lifetime()
+            retired.save(update_fields=["is_current", "retired_at", "published_until"])
+        key = SigningKey.objects.create(kid=kid, private_key_pem=pem, is_current=True)
+        audit_record(
+            event=AuditEvent.Type.SIGNING_KEY_ROTATED,
+            request=request,
+            actor=actor,
+            kid=kid,
+            retired_kid=retired.kid if retired else "",
+            retired_published_until=retired.published_until.isoformat() if retired else "",
+        )
+    return key
+
+
+def audit_prune(*, older_than: timedelta, batch_size: int = 1000, actor=None) -> int:
+    """Delete audit events older than ``older_than``, ``batch_size`` rows per statement.
+
+    Small batches keep each transaction (and its locks) short on a large table. The pruning
+    itself is recorded, so the log shows where its history was cut.
+    """
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        batch = list(
+            AuditEvent.objects.filter(created__lt=cutoff)
+            .order_by("created", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            break
+        deleted += AuditEvent.objects.filter(pk__in=batch).delete()[0]
+    admin_action_record(
+        actor=actor, action="audit_pruned", deleted=deleted, cutoff=cutoff.isoformat()
+    )
+    return deleted
+
+
+# --- Portal ---------------------------------------------------------------------------------------
+# The developer portal's changes to an app, built on the client lifecycle above (which writes the
+# audit events). The playground's callback is one more exact-match redirect URI, added and
+# removed only here, so ``Application.redirect_uri_allowed`` needs no special case.
+
+# Each kind of app a developer picks, as DOT's client type and grant.
+PORTAL_KIND_PROTOCOL = {
+    Application.Kind.WEB: (Application.CLIENT_CONFIDENTIAL, Application.GRANT_AUTHORIZATION_CODE),
+    Application.Kind.SPA: (Application.CLIENT_PUBLIC, Application.GRANT_AUTHORIZATION_CODE),
+    Application.Kind.NATIVE: (Application.CLIENT_PUBLIC, Application.GRANT_AUTHORIZATION_CODE),
+    Application.Kind.SERVICE: (
+        Application.CLIENT_CONFIDENTIAL,
+        Application.GRANT_CLIENT_CREDENTIALS,
+    ),
+}
+
+# What the portal's settings form edits, by model field.
+PORTAL_SETTINGS_FIELDS = (
+    "name",
+    "description",
+    "homepage_url",
+    "logo_url",
+    "privacy_policy_url",
+    "terms_url",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "allowed_origins",
+)
+
+
+def _redirect_uris_with_playground(uris: list[str], *, enabled: bool, callback_url: str) -> str:
+    """Space-separated redirect URIs (DOT's format), with the playground callback last if on."""
+    kept = [uri for uri in dict.fromkeys(uris) if uri != callback_url]
+    return " ".join([*kept, callback_url] if enabled else kept)
+
+
+def portal_application_register(
+    *,
+    owner,
+    kind: str,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str],
+    allowed_origins: list[str],
+    playground_enabled: bool,
+    playground_callback_url: str,
+    request=None,
+    **fields,
+) -> tuple[Application, str]:
+    """Register an app of one of the portal's kinds for ``owner``; returns ``(app, secret)``.
+
+    The kind decides the client type and grant: a web app or a service is confidential (it
+    gets a secret, shown once), a single-page or native app is public (PKCE, no secret).
+    """
+    client_type, grant_type = PORTAL_KIND_PROTOCOL[kind]
+    uris = _redirect_uris_with_playground(
+        redirect_uris, enabled=playground_enabled, callback_url=playground_callback_url
+    )
+    return application_register(
+        owner=owner,
+        request=request,
+        kind=kind,
+        client_type=client_type,
+        authorization_grant_type=grant_type,
+        algorithm=Application.RS256_ALGORITHM,
+        redirect_uris=uris,
+        post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
+        allowed_origins=" ".join(allowed_origins),
+        playground_enabled=playground_enabled,
+        **fields,
+    )
+
+
+@transaction.atomic
+def portal_application_settings_change(
+    *, application: Application, actor, data: dict, playground_callback_url: str, request=None
+) -> list[str]:
+    """Apply the portal's settings form to ``application``; returns the names that changed.
+
+    ``data`` holds lists of URIs and origins (the playground callback is kept as it was) and
+    the allowed and required scopes. Nothing is saved, nor recorded, when nothing changed.
+    """
+    values = {
+        **{name: data[name] for name in PORTAL_SETTINGS_FIELDS if name in data},
+        "redirect_uris": _redirect_uris_with_playground(
+            data["redirect_uris"],
+            enabled=application.playground_enabled,
+            callback_url=playground_callback_url,
+        ),
+        "post_logout_redirect_uris": " ".join(data["post_logout_redirect_uris"]),
+        "allowed_origins": " ".join(data["allowed_origins"]),
+    }
+    changed = [name for name, value in values.items() if getattr(application, name) != value]
+    scopes = {name: set(data[name]) for name in ("allowed_scopes", "required_scopes")}
+    changed += [
+        name for name, new in scopes.items() if set(getattr(application, name).all()) != new
+    ]
+    if not changed:
+        return []
+    for name, value in values.items():
+        setattr(application, name, value)
+    application_update(application=application, actor=actor, changed=changed, request=request)
+    for name, new in scopes.items():
+        getattr(application, name).set(new)
+    return changed
+
+
+def application_playground_set(
+    *, application: Application, actor, enabled: bool, callback_url: str, request=None
+) -> None:
+    """Turn the portal playground on or off for ``application``.
+
+    On adds the playground's absolute callback URL to the registered redirect URIs; off removes
+    it. A service signs in no user, so it has no redirect URI and no playground.
+    """
+    from django.core.exceptions import ValidationError
+
+    if enabled and application.authorization_grant_type != Application.GRANT_AUTHORIZATION_CODE:
+        raise ValidationError(
+            "A service signs in no user, so the playground cannot run its sign-in flow.",
+            code="playground_needs_sign_in",
+        )
+    application.playground_enabled = enabled
+    application.redirect_uris = _redirect_uris_with_playground(
+        application.redirect_uris.split(), enabled=enabled, callback_url=callback_url
+    )
+    application_update(
+        application=application,
+        actor=actor,
+        changed=["playground_enabled", "redirect_uris"],
+        request=request,
+    )

@@ -72,7 +72,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with our AdminSite (the dashboard on the index page).
+    "oauth_portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,7 +81,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "corsheaders",
+    "csp",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "axes",
     "accounts",
@@ -94,10 +98,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads the body first: unreadable or NUL-laden input gets a clean 400.
+    "oauth_portal.middleware.HostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as axes asks: it turns a sign-in that tripped the lock into the lock page, and the
     # middleware above still adds their headers (X-Frame-Options, HSTS) to that page.
     "axes.middleware.AxesMiddleware",
@@ -162,7 +169,26 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The database is what several processes already share; rate-limit counters must be shared.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
+
+# --- Rate limits (oauth_portal/ratelimits.py) --------------------------------------------------
+RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLED", True)
+RATELIMIT_USE_CACHE = "default"
+PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = env.str(
+    "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT", default="1200/m"
+)
+PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = env.str(
+    "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP", default="2400/m"
+)
+PORTAL_RATELIMIT_AUTH_FAILURES = env.str("PORTAL_RATELIMIT_AUTH_FAILURES", default="30/m")
+PORTAL_RATELIMIT_AUTHORIZE_PER_IP = env.str("PORTAL_RATELIMIT_AUTHORIZE_PER_IP", default="300/m")
+PORTAL_RATELIMIT_SIGN_IN_PER_IP = env.str("PORTAL_RATELIMIT_SIGN_IN_PER_IP", default="60/m")
 
 # --- Authentication ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -240,6 +266,22 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
 
+# Content-Security-Policy (django-csp 4): no inline script anywhere, no framing. Inline styles
+# are allowed (the admin uses style attributes); images may come from https (app logos).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "https:", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 SILENCED_SYSTEM_CHECKS = [
     # DOT's RFC 9700 redirect-scheme check flags any "http" scheme. We keep "http" only for
     # RFC 8252 loopback redirects (http://127.0.0.1:<port>), which Application.clean() enforces.
@@ -294,6 +336,7 @@ OAUTH2_PROVIDER = {
     "OIDC_SERVER_CLASS": "oauth_portal.oauth_server.PortalServer",
     "SCOPES_BACKEND_CLASS": "apis.scopes.ScopeRegistry",
     "CLIENT_SECRET_HASHER": "portal_hmac_sha256",
+    "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": "apis.audiences.token_audience_allows",
     "OIDC_ENABLED": True,
     # Keys live in the database (oauth_portal.SigningKey); these lazy values read them there, so
     # every worker and host signs and publishes the same keys.
@@ -340,6 +383,13 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # Our admin classes (oauth_portal/admin_clients.py, admin_tokens.py): services for every
+    # change, and never a secret or token value on screen.
+    "APPLICATION_ADMIN_CLASS": "oauth_portal.admin_clients.ApplicationAdmin",
+    "ACCESS_TOKEN_ADMIN_CLASS": "oauth_portal.admin_tokens.AccessTokenAdmin",
+    "REFRESH_TOKEN_ADMIN_CLASS": "oauth_portal.admin_tokens.RefreshTokenAdmin",
+    "GRANT_ADMIN_CLASS": "oauth_portal.admin_tokens.GrantAdmin",
+    "ID_TOKEN_ADMIN_CLASS": "oauth_portal.admin_tokens.IDTokenAdmin",
 }
 
 # --- Django REST framework ---------------------------------------------------------------------
@@ -352,6 +402,38 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["apis.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "apis.exceptions.bearer_exception_handler",
     "UNAUTHENTICATED_USER": None,
+}
+
+# --- Developer portal: API docs (drf-spectacular) ---------------------------------------------
+# OpenAPI 3 generated from the DRF views, with DOT's OAuth 2.0 authorization-code flow as the
+# security scheme; Swagger UI and its assets come from drf-spectacular-sidecar (our static files,
+# no CDN). The endpoints, scopes and absolute URLs are filled in by oauth_portal.portal_openapi.
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portal ID APIs",
+    "DESCRIPTION": "Resource APIs protected by Portal ID. Call them with "
+    "`Authorization: Bearer <access token>`; each operation names the scopes it needs.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema lists the scopes from the database; `check --deploy` runs before `migrate`.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # The schema and the docs are public documents; the APIs themselves need a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "OAUTH2_FLOWS": ["authorizationCode"],
+    "OAUTH2_AUTHORIZATION_URL": "/o/authorize/",
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "OAUTH2_REFRESH_URL": "/o/token/",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
+    "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oauth_portal.portal_openapi.absolute_oauth_urls",
+    ],
 }
 
 # --- CORS --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
         name="oauth-server-metadata-issuer",
     ),
     path("accounts/", include("accounts.urls")),
+    path("portal/", include("oauth_portal.portal_urls")),
     path("api/", include("apis.urls")),
     path("admin/", admin.site.urls),
     path("healthz", HealthView.as_view(), name="healthz"),

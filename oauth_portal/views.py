@@ -5,6 +5,7 @@ DOT's URL names keep working.
 """
 
 import json
+import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
@@ -12,7 +13,9 @@ from django.db import connection, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot_views
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
@@ -22,6 +25,7 @@ from apis.selectors import scopes_for_consent
 from oauth_portal import services
 from oauth_portal.models import AuditEvent
 from oauth_portal.oauth_server import SUPPORTED_GRANT_TYPES
+from oauth_portal.ratelimits import AddressRateLimitMixin, ClientEndpointRateLimitMixin
 
 INVALID_CLIENT_BODY = {
     "error": "invalid_client",
@@ -57,7 +61,7 @@ def unavailable_app_page(request, application):
     )
 
 
-class AuthorizationView(dot_views.AuthorizationView):
+class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
     """The consent page, with stored consent (DOT stores none).
 
     DOT validates the request and then renders the page; between the two (``render_to_response``)
@@ -70,11 +74,20 @@ class AuthorizationView(dot_views.AuthorizationView):
     anything, so a tampered form is never followed, whether the user allows or denies.
     """
 
+    ratelimit_group = "authorize-ip"
+    ratelimit_setting = "PORTAL_RATELIMIT_AUTHORIZE_PER_IP"
+
     def get(self, request, *args, **kwargs):
         # DOT's legacy ``approval_prompt=auto`` would let a client skip consent on its own say.
         if "approval_prompt" in request.GET:
             request.GET = request.GET.copy()
             del request.GET["approval_prompt"]
+        if repeated_parameters(request.GET):
+            return authorize_error_page(
+                request,
+                error="invalid_request",
+                description="Repeated parameter: " + ", ".join(repeated_parameters(request.GET)),
+            )
         if sign_in_too_old(request):
             return redirect_to_login(request.get_full_path(), resolve_url(self.get_login_url()))
         application = (
@@ -108,6 +121,14 @@ class AuthorizationView(dot_views.AuthorizationView):
         consents.consent_touch(user=self.request.user, application=application)
         return super().form_valid(form)
 
+    def redirect(self, redirect_to, application):
+        """RFC 9207: every authorization response carries ``iss``, errors included."""
+        if "iss" not in query_params(redirect_to) and "error" in query_params(redirect_to):
+            issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
+            separator = "&" if "?" in redirect_to else "?"
+            redirect_to = f"{redirect_to}{separator}{urlencode({'iss': issuer})}"
+        return super().redirect(redirect_to, application)
+
     def error_redirect_url(self, error: str) -> str:
         params = {
             "error": error,
@@ -122,8 +143,10 @@ class AuthorizationView(dot_views.AuthorizationView):
         application = (
             get_application_model().objects.filter(client_id=form.cleaned_data["client_id"]).first()
         )
-        if application is None or not application.redirect_uri_allowed(
-            form.cleaned_data["redirect_uri"]
+        if (
+            application is None
+            or not application.redirect_uri_allowed(form.cleaned_data["redirect_uri"])
+            or not consent_form_values_sane(form.cleaned_data)
         ):
             return invalid_consent_form(self.request)
         if not application.usable_by(self.request.user):
@@ -167,6 +190,21 @@ class AuthorizationView(dot_views.AuthorizationView):
         return invalid_consent_form(self.request)
 
 
+PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")  # RFC 7636 §4.2 (S256 output is 43)
+
+
+def consent_form_values_sane(data: dict) -> bool:
+    """Hidden values that DOT stores on the code must fit what a real request can carry."""
+    return bool(PKCE_CHALLENGE.match(data.get("code_challenge") or "")) and (
+        len(data.get("nonce") or "") <= 255 and len(data.get("state") or "") <= 2000
+    )
+
+
+def repeated_parameters(params, *, allowed=("resource",)) -> list[str]:
+    """RFC 6749 §3.1/§3.2: request parameters must not be included more than once."""
+    return [key for key, values in params.lists() if len(values) > 1 and key not in allowed]
+
+
 def sign_in_too_old(request) -> bool:
     """OIDC ``max_age``: the user signed in longer ago than the client accepts.
 
@@ -174,7 +212,10 @@ def sign_in_too_old(request) -> bool:
     A value that is not a non-negative integer is ignored.
     """
     raw = request.GET.get("max_age", "")
-    if not raw.isdigit() or not request.user.is_authenticated:
+    if (
+        not (raw.isascii() and raw.isdigit() and len(raw) <= 12)
+        or not request.user.is_authenticated
+    ):
         return False
     last_login = request.user.last_login
     return last_login is None or int((timezone.now() - last_login).total_seconds()) > int(raw)
@@ -195,7 +236,9 @@ def query_params(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
-class TokenView(dot_views.TokenView):
+# Machine-to-machine endpoints authenticate clients, not browsers: no CSRF (as in DOT).
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
     """The token endpoint, in one database transaction per request.
 
     With our validator's row locks (and IMMEDIATE transactions on SQLite) this makes racing
@@ -203,6 +246,16 @@ class TokenView(dot_views.TokenView):
     """
 
     def post(self, request, *args, **kwargs):
+        if repeated := repeated_parameters(request.POST):
+            response = JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Repeated parameter: " + ", ".join(repeated),
+                },
+                status=400,
+            )
+            response["Cache-Control"] = "no-store"
+            return response
         # DOT routes the device grant around oauthlib (and fails on a missing device_code); we
         # do not offer that grant, so every request goes to oauthlib, which refuses it cleanly.
         with transaction.atomic():
@@ -227,8 +280,23 @@ class ClientAuthenticationRequiredMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class IntrospectTokenView(ClientAuthenticationRequiredMixin, dot_views.IntrospectTokenView):
+# Machine-to-machine endpoints authenticate clients, not browsers: no CSRF (as in DOT).
+@method_decorator(csrf_exempt, name="dispatch")
+class IntrospectTokenView(
+    ClientEndpointRateLimitMixin, ClientAuthenticationRequiredMixin, dot_views.IntrospectTokenView
+):
     http_method_names = ["post", "options"]
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+# Machine-to-machine endpoints authenticate clients, not browsers: no CSRF (as in DOT).
+@method_decorator(csrf_exempt, name="dispatch")
+class RevokeTokenView(ClientEndpointRateLimitMixin, dot_views.RevokeTokenView):
+    """RFC 7009 revocation (DOT's), rate limited; answers are never cached."""
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
@@ -307,6 +375,23 @@ class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
         if not post_logout_redirect_uri:
             return render(self.request, "accounts/logged_out.html")
         return response
+
+
+class UserInfoView(dot_views.UserInfoView):
+    """OIDC userinfo; the access token only in the Authorization header (RFC 9700 §4.3.2)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if "access_token" in request.GET:
+            response = JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Send the access token in the Authorization header.",
+                },
+                status=400,
+            )
+            response["WWW-Authenticate"] = 'Bearer error="invalid_request"'
+            return response
+        return super().dispatch(request, *args, **kwargs)
 
 
 class HealthView(View):

@@ -121,7 +121,7 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen, log_file: Path)
         try:
             if requests.get(f"{base_url}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.1)
     log_tail = log_file.read_text()[-3000:]

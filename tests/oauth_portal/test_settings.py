@@ -218,10 +218,10 @@ def test_redis_url_selects_shared_redis_cache(tmp_path):
     assert caches["default"]["LOCATION"] == "redis://cache:6379/1"
 
 
-def test_cache_is_per_process_without_redis_url(tmp_path):
+def test_cache_is_shared_through_the_database_without_redis_url(tmp_path):
     caches = loaded_settings(production_env(tmp_path))["CACHES"]
 
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 
 
 # --- Transport security ---------------------------------------------------------------------------

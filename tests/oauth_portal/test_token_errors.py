@@ -236,3 +236,17 @@ def test_suspended_app_cannot_get_or_use_tokens(signed_in, app):
         signed_in, app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     )
     assert refresh.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("path", ["/o/token/", "/o/introspect/", "/o/revoke_token/"])
+def test_client_endpoints_need_no_csrf_token(app, path):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        path,
+        {"grant_type": "client_credentials", "token": "x"},
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    )
+    assert response.status_code != 403
+    assert response["Content-Type"].startswith("application/json") or response.status_code == 200

@@ -1,0 +1,90 @@
+"""Refuse unparseable or NUL-laden input on the OAuth endpoints and sign-in, before any view.
+
+oauthlib raises on an invalid percent-escape in the query string, PostgreSQL refuses a NUL
+byte in a lookup, and Django refuses bodies it cannot parse (bad charset, too many fields, too
+large): each of those was a 500 or Django's bare HTML 400 at a JSON endpoint. Here they become
+a 400 in the endpoint's own format, and nothing runs further.
+"""
+
+import base64
+import binascii
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from oauthlib.common import INVALID_HEX_PATTERN
+
+from oauth_portal.views import authorize_error_page
+
+GUARDED_PREFIXES = ("/o/", "/accounts/login/", "/accounts/signup/")
+HTML_PREFIXES = ("/o/authorize/", "/o/logout/", "/accounts/")
+# Parameters looked up in the database as sent (PostgreSQL refuses a NUL there). Tokens are
+# hashed before any lookup, so they need no such guard.
+LOOKED_UP_RAW = frozenset({"code", "username", "email", "id_token_hint"})
+CLIENT_ENDPOINTS = ("/o/token/", "/o/introspect/", "/o/revoke_token/")
+
+
+def _problem(request) -> str | None:
+    query = request.META.get("QUERY_STRING", "")
+    if INVALID_HEX_PATTERN.search(query):
+        return "The query string has an invalid percent-escape."
+    try:
+        values = [*request.GET.lists(), *request.POST.lists()]
+    except (RequestDataTooBig, SuspiciousOperation, BadRequest, MultiPartParserError, ValueError):
+        return "The request body could not be read."
+    if any("\x00" in value for key, vals in values if key in LOOKED_UP_RAW for value in vals):
+        return "The request contains a NUL character."
+    return None
+
+
+def _client_credentials_malformed(request) -> bool:
+    """A NUL in the client id (body or HTTP Basic) can only be a failed client authentication."""
+    body_client_id = request.POST.get("client_id", "") if request.method == "POST" else ""
+    basic = _basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    return "\x00" in body_client_id or "\x00" in basic
+
+
+def _basic_credentials(header: str) -> str:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(encoded.strip(), validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+class HostileInputMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(GUARDED_PREFIXES):
+            problem = _problem(request)
+            if problem:
+                return self.refusal(request, problem)
+            if request.path.startswith(CLIENT_ENDPOINTS) and _client_credentials_malformed(request):
+                return self.client_refusal()
+            if "\x00" in request.GET.get("client_id", "") + request.POST.get("client_id", ""):
+                return self.refusal(request, "The request contains a NUL character.")
+        return self.get_response(request)
+
+    @staticmethod
+    def client_refusal():
+        response = JsonResponse(
+            {"error": "invalid_client", "error_description": "Client authentication failed."},
+            status=401,
+        )
+        response["WWW-Authenticate"] = 'Basic realm="oauth"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @staticmethod
+    def refusal(request, description: str):
+        if request.path.startswith(HTML_PREFIXES):
+            return authorize_error_page(request, error="invalid_request", description=description)
+        response = JsonResponse(
+            {"error": "invalid_request", "error_description": description}, status=400
+        )
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,106 @@
+"""The bench's pure helpers: percentiles, pool sizing, the table, wrk's output, rate limits.
+
+Nothing here starts a server or times anything; `make bench` is the harness's real test.
+"""
+
+import pytest
+
+from bench.report import ScenarioResult, format_table, percentile, pool_size
+from bench.run import rate_limit_env
+from bench.wrk import parse_output
+
+
+def test_percentile_is_a_latency_some_request_really_had():
+    values = [float(v) for v in range(1, 101)]
+
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([], 50) is None
+    with pytest.raises(ValueError):
+        percentile(values, 0)
+
+
+def test_pool_size_doubles_the_warm_up_rate_within_bounds():
+    assert pool_size(100, 10) == 2200
+    assert pool_size(0, 10) == 200
+    assert pool_size(1e9, 10, cap=5000) == 5000
+
+
+def test_table_shows_rates_errors_and_the_api_ceiling_ratio():
+    results = [
+        ScenarioResult(
+            "api",
+            "api",
+            ok=600,
+            seconds=10,
+            p50_ms=5,
+            p99_ms=9.25,
+            queries_per_request=3,
+            cpu_ms_per_request=2.54,
+        ),
+        ScenarioResult("ceiling", "ceiling", ok=1000, seconds=10, p50_ms=2, p99_ms=4),
+        ScenarioResult(
+            "code", "code", ok=10, errors=3, error_kinds={"401": 2, "timeout": 1}, seconds=10
+        ),
+        ScenarioResult("refresh", "refresh", ok=5, seconds=10, exhausted=True),
+        ScenarioResult("introspect", "introspect", failed="HTTP 403"),
+    ]
+
+    lines = format_table(results).splitlines()
+
+    assert [cell.strip() for cell in lines[0].split("|")[1:-1]] == [
+        "scenario",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "SQL/request",
+        "CPU ms/req",
+    ]
+    assert "|       60.0 |    5.0 |    9.2 | 0" in lines[2]
+    assert lines[2].endswith("|         3.0 |        2.5 |")
+    assert "3 (401: 2, timeout: 1)" in lines[4]
+    assert "exhausted" in lines[5]
+    assert "failed: HTTP 403" in lines[6] and "|          - |" in lines[6]
+    assert lines[-1].endswith("60.0% of the requests/s")
+
+
+def test_wrk_output_becomes_the_common_result():
+    output = "\n".join(
+        [
+            "Running 10s test @ http://127.0.0.1:1/o/token/",
+            "BENCH statuses 400=2,500=1",
+            "BENCH ok 997",
+            "BENCH errors 3",
+            "BENCH queries 9000",
+            "BENCH counted 1000",
+            "BENCH exhausted 0",
+            "BENCH duration_us 10000000",
+            "BENCH p50_us 7500",
+            "BENCH p99_us 21000",
+            "BENCH socket_timeout 2",
+            "BENCH socket_connect 0",
+        ]
+    )
+
+    result = parse_output(output)
+
+    assert result["ok"] == 997
+    assert result["error_kinds"] == {"400": 2, "500": 1, "timeout": 2}
+    assert result["errors"] == 5
+    assert result["seconds"] == 10.0
+    assert (result["p50_ms"], result["p99_ms"]) == (7.5, 21.0)
+    assert result["queries_per_request"] == 9.0
+    assert result["exhausted"] is False
+
+
+def test_rate_limits_read_from_the_environment_are_raised_out_of_reach(monkeypatch):
+    monkeypatch.setenv("PORTAL_RATELIMIT_B", "5/s")
+    source = (
+        'A = env.str("PORTAL_RATELIMIT_A", default="1200/m")\n'
+        'B = env.str("PORTAL_RATELIMIT_B", default="30/m")\n'
+    )
+
+    assert rate_limit_env(source) == {"PORTAL_RATELIMIT_A": "1000000000/m"}
