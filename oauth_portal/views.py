@@ -9,6 +9,7 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import render, resolve_url
@@ -17,6 +18,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot_views
+from oauth2_provider.exceptions import InvalidIDTokenError, InvalidOIDCClientError
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
@@ -357,6 +359,17 @@ class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
     DOT validates ``id_token_hint`` and ``post_logout_redirect_uri`` against the registration;
     without a redirect URI the user sees our signed-out page instead of being sent to ``/``.
     """
+
+    def validate_logout_request(self, id_token_hint, client_id, post_logout_redirect_uri):
+        """DOT's checks, with malformed hints and unknown clients refused instead of a 500."""
+        try:
+            return super().validate_logout_request(
+                id_token_hint, client_id, post_logout_redirect_uri
+            )
+        except ObjectDoesNotExist as exc:
+            raise InvalidOIDCClientError() from exc
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise InvalidIDTokenError() from exc
 
     def do_logout(
         self, application=None, post_logout_redirect_uri=None, state=None, token_user=None
