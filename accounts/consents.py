@@ -8,16 +8,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from oauth2_provider.models import (
-    get_access_token_model,
-    get_grant_model,
-    get_id_token_model,
-    get_refresh_token_model,
-)
 
 from accounts.models import Consent
 from oauth_portal.models import Application, AuditEvent
-from oauth_portal.services import audit_record
+from oauth_portal.services import audit_record, tokens_revoke
 
 ALWAYS_REQUIRED_SCOPES = frozenset({"openid"})
 
@@ -109,33 +103,12 @@ def consent_touch(*, user, application: Application) -> None:
         )
 
 
-def _tokens_revoke(*, user, application: Application, scope: str | None = None) -> None:
-    """Revoke ``user``'s tokens and pending codes for ``application`` (all, or those carrying
-    ``scope``), in a constant number of queries."""
-    access_tokens = get_access_token_model().objects.filter(user=user, application=application)
-    refresh_tokens = get_refresh_token_model().objects.filter(
-        user=user, application=application, revoked__isnull=True
-    )
-    grants = get_grant_model().objects.filter(user=user, application=application)
-    if scope is not None:
-        carrying = [t.pk for t in access_tokens if scope in t.scope.split()]
-        access_tokens = access_tokens.filter(pk__in=carrying)
-        refresh_tokens = refresh_tokens.filter(access_token__in=carrying)
-        grants = grants.filter(pk__in=[g.pk for g in grants if scope in g.scope.split()])
-    now = timezone.now()
-    refresh_tokens.update(revoked=now, updated=now)
-    id_token_ids = list(access_tokens.exclude(id_token=None).values_list("id_token", flat=True))
-    access_tokens.delete()
-    get_id_token_model().objects.filter(pk__in=id_token_ids).delete()
-    grants.delete()
-
-
 @transaction.atomic
 def consent_revoke(*, user, application: Application, request=None) -> None:
     """Take back everything ``user`` allowed ``application``: the consent, and at once every
     access token, refresh token and pending authorization code the app holds for them."""
     Consent.objects.filter(user=user, application=application).delete()
-    _tokens_revoke(user=user, application=application)
+    tokens_revoke(application=application, user=user)
     audit_record(
         event=AuditEvent.Type.CONSENT_REVOKED,
         request=request,
@@ -158,7 +131,7 @@ def consent_scope_remove(*, user, application: Application, scope: str, request=
         return
     consent.scope = " ".join(sorted(remaining))
     consent.save(update_fields=["scope", "updated_at"])
-    _tokens_revoke(user=user, application=application, scope=scope)
+    tokens_revoke(application=application, user=user, scope=scope)
     audit_record(
         event=AuditEvent.Type.CONSENT_SCOPE_REMOVED,
         request=request,

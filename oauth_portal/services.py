@@ -265,18 +265,37 @@ def client_secret_previous_delete(*, application: Application, secret_id: int, a
 # --- Client lifecycle: shared by the portal, the admin and management commands -------------------
 
 
-def _application_tokens_revoke_all(application: Application) -> int:
-    """Revoke every refresh token and delete every access token, ID token and pending code of
-    ``application``, in a constant number of queries. Returns how many access tokens died."""
+def tokens_revoke(*, application: Application, user=None, scope: str | None = None) -> int:
+    """Revoke refresh tokens and delete access tokens, ID tokens and pending codes of
+    ``application`` (only ``user``'s, and only those carrying ``scope``, when given), in a
+    constant number of queries. Returns how many access tokens died.
+
+    Shared by suspension, "revoke all tokens", consent withdrawal and scope removal.
+    """
     from oauth2_provider.models import get_grant_model, get_id_token_model
 
-    now = timezone.now()
-    get_refresh_token_model().objects.filter(application=application, revoked__isnull=True).update(
-        revoked=now, updated=now
+    owner = {} if user is None else {"user": user}
+    access_tokens = get_access_token_model().objects.filter(application=application, **owner)
+    refresh_tokens = get_refresh_token_model().objects.filter(
+        application=application, revoked__isnull=True, **owner
     )
-    deleted, _ = get_access_token_model().objects.filter(application=application).delete()
-    get_id_token_model().objects.filter(application=application).delete()
-    get_grant_model().objects.filter(application=application).delete()
+    grants = get_grant_model().objects.filter(application=application, **owner)
+    if scope is not None:
+        carrying = [t.pk for t in access_tokens.only("pk", "scope") if scope in t.scope.split()]
+        access_tokens = access_tokens.filter(pk__in=carrying)
+        refresh_tokens = refresh_tokens.filter(access_token__in=carrying)
+        grants = grants.filter(
+            pk__in=[g.pk for g in grants.only("pk", "scope") if scope in g.scope.split()]
+        )
+    now = timezone.now()
+    refresh_tokens.update(revoked=now, updated=now)
+    id_token_ids = list(access_tokens.exclude(id_token=None).values_list("id_token", flat=True))
+    deleted, _ = access_tokens.delete()
+    id_tokens = get_id_token_model().objects.filter(application=application, **owner)
+    if scope is not None:
+        id_tokens = id_tokens.filter(pk__in=id_token_ids)
+    id_tokens.delete()
+    grants.delete()
     return deleted
 
 
@@ -342,7 +361,7 @@ def application_delete(*, application: Application, actor, request=None) -> None
         client_id=application.client_id,
         name=application.name,
     )
-    _application_tokens_revoke_all(application)
+    tokens_revoke(application=application)
     application.delete()
 
 
@@ -352,7 +371,7 @@ def application_suspend(*, application: Application, actor, reason: str, request
     application.status = Application.Status.SUSPENDED
     application.suspension_reason = reason.strip()
     application.save(update_fields=["status", "suspension_reason", "updated"])
-    revoked = _application_tokens_revoke_all(application)
+    revoked = tokens_revoke(application=application)
     audit_record(
         event=AuditEvent.Type.CLIENT_SUSPENDED,
         request=request,
@@ -409,7 +428,7 @@ def application_first_party_set(
 @transaction.atomic
 def application_tokens_revoke(*, application: Application, actor, request=None) -> int:
     """Revoke every token and pending code of a client (it keeps working for new sign-ins)."""
-    revoked = _application_tokens_revoke_all(application)
+    revoked = tokens_revoke(application=application)
     audit_record(
         event=AuditEvent.Type.TOKENS_REVOKED,
         request=request,
