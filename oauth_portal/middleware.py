@@ -8,6 +8,7 @@ a 400 in the endpoint's own format, and nothing runs further.
 
 import base64
 import binascii
+from urllib.parse import unquote_plus
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
@@ -49,9 +50,10 @@ def _basic_credentials(header: str) -> str:
     if scheme.lower() != "basic":
         return ""
     try:
-        return base64.b64decode(encoded.strip(), validate=True).decode("utf-8", "replace")
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
         return ""
+    return unquote_plus(decoded)  # the parts are form-encoded (RFC 6749 §2.3.1): %00 is NUL
 
 
 class HostileInputMiddleware:

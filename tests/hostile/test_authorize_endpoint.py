@@ -365,14 +365,6 @@ def test_consent_with_a_100_kb_code_challenge_issues_no_code(client, user, conse
     assert "code=" not in exchange.response.get("Location", ""), str(exchange)
 
 
-@pytest.mark.xfail(
-    ON_POSTGRESQL,
-    strict=True,
-    reason="BUG (PostgreSQL): a consent approved with a nonce longer than 255 characters is a "
-    "500: DOT stores it in Grant.nonce, a varchar(255) (value too long). Fix: refuse a nonce "
-    "longer than 255 characters with invalid_request when the request is validated "
-    "(oauth_portal/views.py AuthorizationView), or widen the column.",
-)
 def test_consent_with_a_100_kb_nonce_is_not_a_server_error(client, user, consent_form):
     client.force_login(user)
     form = {**consent_form, "nonce": "n" * (100 * 1024)}
