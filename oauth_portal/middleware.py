@@ -6,15 +6,12 @@ large): each of those was a 500 or Django's bare HTML 400 at a JSON endpoint. He
 a 400 in the endpoint's own format, and nothing runs further.
 """
 
-import base64
-import binascii
-from urllib.parse import unquote_plus
-
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from oauthlib.common import INVALID_HEX_PATTERN
 
+from oauth_portal.client_secrets import parse_client_credentials
 from oauth_portal.views import authorize_error_page
 
 GUARDED_PREFIXES = ("/o/", "/accounts/login/", "/accounts/signup/")
@@ -40,20 +37,13 @@ def _problem(request) -> str | None:
 
 def _client_credentials_malformed(request) -> bool:
     """A NUL in the client id (body or HTTP Basic) can only be a failed client authentication."""
-    body_client_id = request.POST.get("client_id", "") if request.method == "POST" else ""
-    basic = _basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
-    return "\x00" in body_client_id or "\x00" in basic
-
-
-def _basic_credentials(header: str) -> str:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return ""
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return ""
-    return unquote_plus(decoded)  # the parts are form-encoded (RFC 6749 §2.3.1): %00 is NUL
+    body_client_id = request.POST.get("client_id") or ""
+    basic_client_id, _secret = parse_client_credentials(
+        authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+        body_client_id=None,
+        body_client_secret=None,
+    )
+    return "\x00" in body_client_id + (basic_client_id or "")
 
 
 class HostileInputMiddleware:

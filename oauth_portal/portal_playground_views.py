@@ -116,6 +116,25 @@ class PlaygroundFlowMixin(LoginRequiredMixin):
         return render(self.request, "portal/playground_callback.html", context, status=status)
 
 
+class PlaygroundTokenActionMixin(PlaygroundFlowMixin):
+    """Refresh and revoke: a POST naming a token of the current run (and the secret, if any)."""
+
+    http_method_names = ["post"]
+    action_needs = ""
+
+    def token_request(self):
+        """``(flow, application, form)``; ``form`` is None when the request cannot be served."""
+        flow = self.flow()
+        application = self.flow_application(flow)
+        form = portal_forms.PlaygroundTokenForm(self.request.POST)
+        if application is None or not form.is_valid() or secret_missing(application, form):
+            return flow, application, None
+        return flow, application, form
+
+    def token_problem(self):
+        return self.problem(f"{self.action_needs} this app's client secret and a playground run.")
+
+
 @method_decorator(never_cache, name="dispatch")
 class PlaygroundCallbackView(PlaygroundFlowMixin, View):
     """Step 2: the authorization server sends the browser back here with a code (or an error)."""
@@ -200,17 +219,15 @@ class PlaygroundExchangeView(PlaygroundFlowMixin, View):
     [never_cache, sensitive_post_parameters("client_secret", "token", "access_token")],
     name="dispatch",
 )
-class PlaygroundRefreshView(PlaygroundFlowMixin, View):
+class PlaygroundRefreshView(PlaygroundTokenActionMixin, View):
     """Trade the refresh token for new tokens, then call the API with the new access token."""
 
-    http_method_names = ["post"]
+    action_needs = "Refresh needs"
 
     def post(self, request):
-        flow = self.flow()
-        application = self.flow_application(flow)
-        form = portal_forms.PlaygroundTokenForm(request.POST)
-        if application is None or not form.is_valid() or secret_missing(application, form):
-            return self.problem("Refresh needs this app's client secret and a playground run.")
+        flow, application, form = self.token_request()
+        if form is None:
+            return self.token_problem()
         exchange = playground.token_refresh(
             request=request,
             application=application,
@@ -224,17 +241,15 @@ class PlaygroundRefreshView(PlaygroundFlowMixin, View):
     [never_cache, sensitive_post_parameters("client_secret", "token", "access_token")],
     name="dispatch",
 )
-class PlaygroundRevokeView(PlaygroundFlowMixin, View):
+class PlaygroundRevokeView(PlaygroundTokenActionMixin, View):
     """Revoke the refresh token (and with it the access token), then show the API refusing it."""
 
-    http_method_names = ["post"]
+    action_needs = "Revoking needs"
 
     def post(self, request):
-        flow = self.flow()
-        application = self.flow_application(flow)
-        form = portal_forms.PlaygroundTokenForm(request.POST)
-        if application is None or not form.is_valid() or secret_missing(application, form):
-            return self.problem("Revoking needs this app's client secret and a playground run.")
+        flow, application, form = self.token_request()
+        if form is None:
+            return self.token_problem()
         revoke = playground.token_revoke(
             request=request,
             application=application,
