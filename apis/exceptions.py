@@ -1,6 +1,8 @@
 """RFC 6750 errors for the resource APIs, mapped once for every DRF view."""
 
+from django.core.exceptions import SuspiciousOperation
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 
@@ -16,8 +18,15 @@ def bearer_exception_handler(exc, context):
     """DRF's handler, plus RFC 6750 ``error`` values in the body and ``WWW-Authenticate``.
 
     401 answers already carry DOT's challenge (``invalid_token`` when a bad token was sent,
-    bare ``Bearer`` when none was); a missing scope is a 403 naming the scope.
+    bare ``Bearer`` when none was); a missing scope is a 403 naming the scope. A request Django
+    refuses to read (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a broken query-string escape)
+    would otherwise reach Django as its bare HTML 400 page.
     """
+    if isinstance(exc, SuspiciousOperation):
+        return Response(
+            {"error": "invalid_request", "error_description": "The request could not be read."},
+            status=400,
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -15,6 +15,8 @@ from oauth_portal.models import LOOPBACK_HOSTS
 
 
 def origin_is_acceptable(origin: str) -> bool:
+    if not (origin.isascii() and origin.isprintable()):
+        return False  # an Origin is printable ASCII (RFC 6454); PostgreSQL refuses NUL lookups
     parts = urlsplit(origin)
     if parts.scheme == "https":
         return True

@@ -18,7 +18,11 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot_views
-from oauth2_provider.exceptions import InvalidIDTokenError, InvalidOIDCClientError
+from oauth2_provider.exceptions import (
+    FatalClientError,
+    InvalidIDTokenError,
+    InvalidOIDCClientError,
+)
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
@@ -34,6 +38,14 @@ INVALID_CLIENT_BODY = {
     "error_description": "Client authentication failed: send the client id and secret "
     "(HTTP Basic, or client_id and client_secret in the body).",
 }
+
+
+def labelled_as_json(response):
+    """oauthlib raises some errors before it sets its JSON headers, and DOT copies none: such a
+    JSON body would go out as text/html (RFC 6749 §5.2 and RFC 6750 §3 want application/json)."""
+    if response.get("Content-Type", "").startswith("text/html") and response.content[:1] == b"{":
+        response["Content-Type"] = "application/json"
+    return response
 
 
 def authorize_error_page(request, *, error: str, description: str, status: int = 400):
@@ -130,6 +142,18 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
             separator = "&" if "?" in redirect_to else "?"
             redirect_to = f"{redirect_to}{separator}{urlencode({'iss': issuer})}"
         return super().redirect(redirect_to, application)
+
+    def error_response(self, error, application, **kwargs):
+        """An error oauthlib raised without the request's redirect URI (a malformed ``claims``,
+        say) would make DOT redirect to ``?error=...``; show it on our error page instead."""
+        oauthlib_error = error.oauthlib_error
+        if not oauthlib_error.redirect_uri and not isinstance(error, FatalClientError):
+            return authorize_error_page(
+                self.request,
+                error=oauthlib_error.error,
+                description=oauthlib_error.description or "The request is malformed.",
+            )
+        return super().error_response(error, application, **kwargs)
 
     def error_redirect_url(self, error: str) -> str:
         params = {
@@ -263,7 +287,7 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
         with transaction.atomic():
             response = self.authorization_flow_token_response(request)
         response["Cache-Control"] = "no-store"
-        return response
+        return labelled_as_json(response)
 
 
 class ClientAuthenticationRequiredMixin:
@@ -404,7 +428,7 @@ class UserInfoView(dot_views.UserInfoView):
             )
             response["WWW-Authenticate"] = 'Bearer error="invalid_request"'
             return response
-        return super().dispatch(request, *args, **kwargs)
+        return labelled_as_json(super().dispatch(request, *args, **kwargs))
 
 
 class HealthView(View):

@@ -323,17 +323,6 @@ def test_max_age_with_thousands_of_digits_is_not_a_server_error(signed_in, app):
     assert_authorize_outcome(exchange)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a malformed OpenID 'claims' parameter on GET answers Django's bare 'Bad Request "
-    "(400)' page (DisallowedRedirect: 'OAuth2 redirects require a URI scheme'): oauthlib raises "
-    "InvalidRequestError without the request, so the error has no redirect_uri and DOT's "
-    "AuthorizationView.error_response builds the redirect '?error=invalid_request...'. The "
-    "consent POST handles the same input correctly. Fix in oauth_portal/views.py "
-    "AuthorizationView: override error_response (or get) so an error without redirect_uri "
-    "redirects to the validated registered redirect_uri with error=invalid_request, or renders "
-    "authorize_error_page().",
-)
 @pytest.mark.parametrize("claims", ["{bad", "[" * 3000])
 def test_malformed_claims_parameter_gets_invalid_request_from_our_error_page_or_redirect(
     signed_in, app, claims

@@ -22,20 +22,6 @@ CLIENT_ENDPOINTS = [
     ("/o/introspect/", b"token=abc"),
 ]
 
-DJANGO_REFUSALS_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a request Django refuses to parse (a form body in a charset other than UTF-8: "
-    "BadRequest; a multipart body without a boundary or with an endless header: "
-    "MultiPartParserError; more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields: TooManyFieldsSent; "
-    "a body over DATA_UPLOAD_MAX_MEMORY_SIZE: RequestDataTooBig) gets Django's bare HTML 'Bad "
-    "Request (400)' page at the token, revocation and introspection endpoints instead of an "
-    "RFC 6749 JSON error. It is raised by the first read of request.POST, in "
-    "oauth_portal/ratelimits.py:141 client_id_of() (and DOT's extract_body when limits are "
-    "off). Fix: in ClientEndpointRateLimitMixin.dispatch (oauth_portal/ratelimits.py:103), "
-    "read request.POST inside try/except (BadRequest, SuspiciousOperation, "
-    "MultiPartParserError) and answer JsonResponse({'error': 'invalid_request'}, status=400) "
-    "with Cache-Control: no-store.",
-)
 REFUSED_BODIES = {
     "utf-16 charset": ("application/x-www-form-urlencoded; charset=utf-16", b"token=abc"),
     "latin-1 charset": ("application/x-www-form-urlencoded; charset=latin-1", b"token=abc"),
@@ -80,15 +66,6 @@ def test_a_declared_length_over_the_limit_gets_an_oauth_json_error(client, app, 
     assert_oauth_json_error(exchange, TOKEN_ENDPOINT_ERRORS, statuses=(400,))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the token endpoint's refusal of URL query parameters ({'error': "
-    "'invalid_request', 'error_description': 'URL query parameters are not allowed'}) is "
-    "labelled Content-Type: text/html (RFC 6749 §5.2: application/json); oauthlib raises it "
-    "before it sets its JSON headers and DOT's TokenView copies none. The revocation endpoint "
-    "labels the same error correctly. Fix: set Content-Type: application/json in "
-    "oauth_portal/views.py TokenView.post when the body is JSON.",
-)
 def test_token_endpoint_errors_are_labelled_json(client, app):
     exchange = send(
         client,
@@ -122,14 +99,6 @@ def test_revocation_and_introspection_errors_are_labelled_json(client, app, path
     assert exchange.response["Content-Type"] == "application/json", str(exchange)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: userinfo's 401 carries a JSON body labelled Content-Type: text/html. DOT's "
-    "UserInfoView._create_userinfo_response builds an HttpResponse and copies only oauthlib's "
-    "headers, which have no Content-Type for this error. Fix: subclass UserInfoView in "
-    "oauth_portal/views.py (oauth_urls.py:25 mounts DOT's) and set application/json on "
-    "error responses.",
-)
 @pytest.mark.parametrize("header", [None, "Bearer not-a-token"], ids=["no-token", "bad-token"])
 def test_userinfo_errors_are_labelled_json(client, header):
     meta = {"HTTP_AUTHORIZATION": header} if header else {}
@@ -159,15 +128,6 @@ def test_the_colors_api_ignores_an_access_token_in_the_url(client, user, app):
     assert_bearer_refusal(exchange, allowed_statuses=(401,))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), or one declaring such a "
-    "Content-Length, gets Django's bare HTML 'Bad Request (400)' page from the Colors API "
-    "instead of a DRF JSON error: DRF reads request.body to build its stream, Django raises "
-    "RequestDataTooBig (a SuspiciousOperation), and apis/exceptions.py bearer_exception_handler "
-    "returns None for it, so DRF re-raises it to Django. Fix: map SuspiciousOperation / "
-    "RequestDataTooBig to a 400 (or 413) JSON response in bearer_exception_handler.",
-)
 @pytest.mark.parametrize(
     "declared", [None, str(50 * 1024 * 1024)], ids=["3-MB-body", "declared-50-MB"]
 )

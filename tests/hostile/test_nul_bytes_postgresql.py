@@ -4,8 +4,8 @@ PostgreSQL text cannot hold NUL, and psycopg refuses even to *send* a query para
 contains one (``DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes``). Django's
 forms refuse NUL themselves, but the protocol endpoints do not use forms: every lookup that
 takes a NUL-bearing value straight from the request is a 500 on PostgreSQL (the production
-database) while SQLite simply finds nothing. These cases pass on SQLite; on PostgreSQL the
-known ones are strict xfails. Run the suite with DATABASE_URL=postgres://... to see them.
+database) while SQLite simply finds nothing. They all pass on both; the PostgreSQL pass of
+CI (DATABASE_URL=postgres://...) is the one that can catch a regression.
 """
 
 import base64
@@ -14,7 +14,6 @@ import pytest
 
 from tests.hostile import strategies as hs
 from tests.hostile.harness import (
-    ON_POSTGRESQL,
     TOKEN_ENDPOINT_ERRORS,
     assert_bearer_refusal,
     assert_no_server_error,
@@ -214,15 +213,6 @@ def test_nul_in_bearer_credentials(client, app, path, meta):
     assert_bearer_refusal(exchange, allowed_statuses=(400, 401))
 
 
-@pytest.mark.xfail(
-    ON_POSTGRESQL,
-    strict=True,
-    reason="BUG (PostgreSQL, low: gunicorn itself refuses NUL in header values, so only a "
-    "front end that forwards them exposes it): an Origin header with a NUL byte at a CORS path "
-    "is a 500 from oauth_portal/selectors.py:20-23 public_client_origin_registered "
-    "(allowed_origins__contains=origin). Fix: oauth_portal/cors.py origin_registered() should "
-    "return False for an origin that is not printable ASCII.",
-)
 @pytest.mark.parametrize("path", ["/o/token/", "/api/colors/"])
 def test_nul_in_an_origin_header(client, app, path):
     exchange = send(

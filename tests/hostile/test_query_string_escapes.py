@@ -26,20 +26,6 @@ pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"
 BROKEN_ESCAPES = [b"%zz", b"state=%\x80"]
 
-INVALID_HEX_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a query string with an invalid percent-escape is a 500 at /o/token/, "
-    "/o/revoke_token/, /o/introspect/, /o/userinfo/ and (signed in) /o/authorize/: oauthlib's "
-    "common.urldecode raises ValueError('Invalid hex encoding in query string.') and DOT "
-    "(oauth2_backends.OAuthLibCore._extract_params) does not catch it; at /api/ DOT's "
-    "OAuth2Authentication turns it into SuspiciousOperation, Django's bare HTML 400 page. Fix: "
-    "in oauth_portal/views.py, one mixin on TokenView, RevokeTokenView, IntrospectTokenView, "
-    "AuthorizationView and a UserInfoView subclass (oauth_urls.py:25 mounts DOT's own) that "
-    "answers 400 invalid_request in the endpoint's format when "
-    "oauthlib.common.INVALID_HEX_PATTERN matches request.META['QUERY_STRING'] (or catch the "
-    "ValueError around the oauthlib call).",
-)
-
 
 @pytest.fixture
 def access_token(user, app):
@@ -93,7 +79,6 @@ def test_signed_in_authorize_answers_an_error_page(signed_in, app, query):
     assert exchange.status != 200
 
 
-@INVALID_HEX_BUG
 @pytest.mark.parametrize("query", BROKEN_ESCAPES, ids=repr)
 def test_colors_api_answers_json(client, access_token, query):
     exchange = send(
