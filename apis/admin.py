@@ -36,7 +36,8 @@ class ScopeInline(admin.TabularInline):
 
 @admin.register(ApiResource)
 class ApiResourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "identifier", "created")
+    list_display = ("name", "identifier", "access_token_format", "created")
+    list_filter = ("access_token_format",)
     search_fields = ("name", "identifier", "description")
     inlines = [ScopeInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -3,23 +3,23 @@
 from urllib.parse import urlsplit
 
 from django.db.models import Q
+from django.urls import reverse
 
 from apis.models import ApiResource
-
-
-def api_serving(path: str) -> ApiResource | None:
-    """The API whose ``base_path`` is the longest prefix of ``path``."""
-    candidates = [
-        api for api in ApiResource.objects.exclude(base_path="") if path.startswith(api.base_path)
-    ]
-    return max(candidates, key=lambda api: len(api.base_path), default=None)
+from apis.registry import api_serving
 
 
 def token_audience_allows(request_uri: str, audiences: list[str]) -> bool:
     """DOT's RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR: a token restricted to some audiences
     is accepted only by the API whose identifier is among them (DOT skips unrestricted tokens).
+
+    The userinfo endpoint is ours, not an API's: it takes any token granted ``openid`` (OIDC
+    Core 5.3, which DOT checks), whatever API the token was also minted for.
     """
-    api = api_serving(urlsplit(request_uri).path)
+    path = urlsplit(request_uri).path
+    if path == reverse("oauth2_provider:user-info"):
+        return True
+    api = api_serving(path)
     return api is not None and api.identifier in audiences
 
 

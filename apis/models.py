@@ -1,10 +1,20 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from oauth2_provider.settings import oauth2_settings
 
 
 class ApiResource(models.Model):
-    """A protected API: its audience identifier (RFC 8707 resource) owns a set of scopes."""
+    """A protected API: its audience identifier (RFC 8707 resource) owns a set of scopes.
+
+    ``access_token_format`` decides what a token minted for this API alone looks like: an
+    opaque random string checked against the database (the default), or an RFC 9068 JWT that
+    the API verifies with the server's public keys (see ``oauth_portal/access_tokens.py``).
+    """
+
+    class TokenFormat(models.TextChoices):
+        OPAQUE = "opaque", "Opaque (checked against the server)"
+        JWT = "jwt", "JWT (RFC 9068, verified with the server's keys)"
 
     name = models.CharField(max_length=100, unique=True)
     identifier = models.URLField(
@@ -17,6 +27,13 @@ class ApiResource(models.Model):
         default="",
         help_text="Where this server serves the API, e.g. /api/colors/. A token minted for "
         "another API's audience is refused here (RFC 8707).",
+    )
+    access_token_format = models.CharField(
+        max_length=10,
+        choices=TokenFormat.choices,
+        default=TokenFormat.OPAQUE,
+        help_text="JWT access tokens are checked without a database query; a revoked one is "
+        "refused through the shared cache's revocation list.",
     )
     created = models.DateTimeField(auto_now_add=True)
 
@@ -71,3 +88,26 @@ class Color(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.hex})"
+
+
+class JwtAccessToken(models.Model):
+    """The ``jti`` of an access token issued as an RFC 9068 JWT.
+
+    DOT stores only a checksum of each token, so the ``jti`` is kept here, beside the row it
+    belongs to: when that row is deleted (revocation, rotation, suspension...), this one goes
+    with it and its ``jti`` is put on the revocation list the APIs check (``oauth_portal.bearer``).
+    """
+
+    access_token = models.OneToOneField(
+        oauth2_settings.ACCESS_TOKEN_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jwt",
+    )
+    jti = models.CharField(max_length=64, unique=True)
+    expires = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "JWT access token"
+
+    def __str__(self):
+        return f"JWT {self.jti[:8]}…"

@@ -70,6 +70,43 @@ def _access_tokens(*, users: list, application, count: int) -> list[str]:
     return [raw for _, raw in pairs]
 
 
+def _jwt_access_tokens(*, user, application, count: int) -> list[str]:
+    """RFC 9068 access tokens for the Colors API, signed and recorded as the token endpoint
+    does it for a JWT-format API (the API's own format setting is left as it is)."""
+    import time
+
+    from oauth2_provider.models import set_token_value
+    from oauth2_provider.settings import oauth2_settings
+
+    from apis import registry
+    from apis.models import JwtAccessToken
+    from oauth_portal.access_tokens import sign
+
+    access_model, _, _ = _models()
+    audience = registry.api_serving("/api/colors/").identifier
+    now = int(time.time())
+    tokens, raws = [], []
+    for _ in range(count):
+        claims = {
+            "iss": oauth2_settings.OIDC_ISS_ENDPOINT,  # bench.run sets PORTAL_ISSUER
+            "sub": str(user.pk),
+            "aud": audience,
+            "client_id": application.client_id,
+            "scope": SCOPE,
+            "jti": secrets.token_urlsafe(24),
+            "iat": now,
+            "exp": now + int(ITEM_LIFETIME.total_seconds()),
+        }
+        token, _ = _access_token(user=user, application=application)
+        raws.append(sign(claims))
+        set_token_value(token, raws[-1])
+        token.resource = [audience]
+        token.save()  # one by one: JwtAccessToken needs the row's primary key
+        tokens.append(JwtAccessToken(access_token=token, jti=claims["jti"], expires=token.expires))
+    JwtAccessToken.objects.bulk_create(tokens, batch_size=BATCH)
+    return raws
+
+
 def _cache_backend() -> str:
     from django.conf import settings
 
@@ -144,6 +181,7 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
         Color.objects.bulk_create([Color(owner=people[0], name=n, hex=h) for n, h in COLORS])
         api_tokens = _access_tokens(users=people[:1], application=web, count=tokens)
         introspect_tokens = _access_tokens(users=people, application=web, count=tokens)
+        jwt_api_tokens = _jwt_access_tokens(user=people[0], application=web, count=tokens)
     current_private_key_pem()  # create the signing key now, not in the first timed request
     return {
         "run_id": run_id,
@@ -162,6 +200,7 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
         "ceiling_user_id": people[0].pk,
         "api_tokens": api_tokens,
         "introspect_tokens": introspect_tokens,
+        "jwt_api_tokens": jwt_api_tokens,
     }
 
 

@@ -7,6 +7,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 API_SCENARIO = "api"
+JWT_API_SCENARIO = "api_jwt"
 CEILING_SCENARIO = "ceiling"
 COLUMNS = ("scenario", "requests/s", "p50 ms", "p99 ms", "errors", "SQL/request", "CPU ms/req")
 
@@ -63,10 +64,12 @@ def pool_size(warm_rate: float, seconds: float, *, floor: int = 200, cap: int = 
     return max(floor, min(cap, wanted))
 
 
-def api_ceiling_ratio(results: list[ScenarioResult]) -> float | None:
+def api_ceiling_ratio(
+    results: list[ScenarioResult], api_scenario: str = API_SCENARIO
+) -> float | None:
     """Requests/s of the bearer-protected API as a fraction of the same view without auth."""
     by_key = {result.key: result.requests_per_second for result in results}
-    api, ceiling = by_key.get(API_SCENARIO), by_key.get(CEILING_SCENARIO)
+    api, ceiling = by_key.get(api_scenario), by_key.get(CEILING_SCENARIO)
     if not api or not ceiling:
         return None
     return api / ceiling
@@ -118,13 +121,18 @@ def format_table(results: list[ScenarioResult]) -> str:
 
     separator = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
     lines = [line(rows[0]), separator, *(line(row) for row in rows[1:])]
-    ratio = api_ceiling_ratio(results)
-    if ratio is not None:
+    ratios = [
+        (label, api_ceiling_ratio(results, key))
+        for key, label in ((API_SCENARIO, "opaque"), (JWT_API_SCENARIO, "JWT"))
+    ]
+    if any(ratio is not None for _, ratio in ratios):
         lines.append("")
-        lines.append(
-            f"API with bearer check / same view without authentication: {ratio:.1%} "
-            "of the requests/s"
-        )
+    for label, ratio in ratios:
+        if ratio is not None:
+            lines.append(
+                f"API with bearer check ({label} tokens) / same view without authentication: "
+                f"{ratio:.1%} of the requests/s"
+            )
     return "\n".join(lines)
 
 
@@ -133,5 +141,6 @@ def results_record(results: list[ScenarioResult], *, context: dict) -> dict:
     return {
         **context,
         "api_ceiling_ratio": api_ceiling_ratio(results),
+        "jwt_api_ceiling_ratio": api_ceiling_ratio(results, JWT_API_SCENARIO),
         "scenarios": [result.as_dict() for result in results],
     }

@@ -128,6 +128,8 @@ def server_env(workdir: Path) -> dict[str, str]:
         DATABASE_URL=database_url(workdir),
         PYTHONUNBUFFERED="1",
     )
+    # As in production: a fixed issuer, which bench.prepare also signs its JWT access tokens with.
+    env.setdefault("PORTAL_ISSUER", "http://127.0.0.1/o")
     settings_source = (ROOT / "oauth_portal" / "settings.py").read_text(encoding="utf-8")
     env.update(rate_limit_env(settings_source))
     return env

@@ -45,6 +45,8 @@ SCENARIOS = (
              pool="revoke", expect_body=""),
     Scenario("api", "GET /api/colors/ (bearer)", "GET", "/api/colors/",
              pool=None, expect_body='"hex"'),
+    Scenario("api_jwt", "GET /api/colors/ (JWT bearer)", "GET", "/api/colors/",
+             pool=None, expect_body='"hex"'),
     Scenario("ceiling", "same view, no auth (ceiling)", "GET", CEILING_PATH,
              pool=None, expect_body='"hex"'),
 )  # fmt: skip
@@ -93,5 +95,7 @@ def items_for(scenario: Scenario, state: dict, minted: list[dict]) -> list[Item]
         return [Item(service, body)]
     if scenario.key == "introspect":
         return [Item(service, urlencode({"token": token})) for token in state["introspect_tokens"]]
+    if scenario.key == "api_jwt":
+        return [Item(f"Bearer {token}", "") for token in state["jwt_api_tokens"]]
     # api and ceiling send the very same requests; the ceiling view ignores the header.
     return [Item(f"Bearer {token}", "") for token in state["api_tokens"]]

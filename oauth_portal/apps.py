@@ -6,6 +6,7 @@ class OAuthPortalConfig(AppConfig):
     verbose_name = "OAuth portal"
 
     def ready(self):
-        from oauth_portal import cors
+        from oauth_portal import bearer, cors
 
         cors.connect()
+        bearer.connect()

@@ -12,7 +12,8 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from accounts.consents import consent_touch
 from apis.audiences import resources_allowed_for
-from oauth_portal import services
+from apis.models import JwtAccessToken
+from oauth_portal import bearer, services
 from oauth_portal.client_secrets import credentials_from_request
 from oauth_portal.models import AuditEvent
 
@@ -63,7 +64,7 @@ class PortalOAuth2Validator(OAuth2Validator):
             for key, value in [*(request.decoded_body or []), *parse_qsl(request.uri_query or "")]
             if key == "resource"
         }
-        not_allowed = requested - resources_allowed_for(client)
+        not_allowed = requested - resources_allowed_for(client) if requested else set()
         if not_allowed:
             raise errors.CustomOAuth2Error(
                 error="invalid_target",
@@ -89,7 +90,11 @@ class PortalOAuth2Validator(OAuth2Validator):
         The token view runs in one transaction; the losers wait here, then find the code gone
         and are treated as a replay (which also revokes what the winner got).
         """
-        list(get_grant_model().objects.select_for_update().filter(code=code, application=client))
+        grants = list(
+            get_grant_model().objects.select_for_update().filter(code=code, application=client)
+        )
+        # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
+        request.grant_resource = grants[0].resource if grants else []
         if super().validate_code(client_id, code, client, request, *args, **kwargs):
             return True
         services.authorization_code_replay_handle(code=code, application=client, request=request)
@@ -112,6 +117,26 @@ class PortalOAuth2Validator(OAuth2Validator):
         if not valid and replayed and not any(row.revoked is None for row in rows):
             services.refresh_token_replay_record(refresh_token=replayed[0], request=request)
         return valid
+
+    def _load_access_token(self, token):
+        """Every bearer check (userinfo, the APIs) finds the token through the token cache."""
+        return bearer.access_token_for(token)
+
+    def get_userinfo_claims(self, request):
+        """Userinfo answers from the user's current row, never from the token cache's copy."""
+        request.user.refresh_from_db()
+        return super().get_userinfo_claims(request)
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        access_token = super()._create_access_token(
+            expires, request, token, source_refresh_token=source_refresh_token
+        )
+        claims = getattr(request, "jwt_access_token_claims", None)
+        if claims is not None:
+            JwtAccessToken.objects.create(
+                access_token=access_token, jti=claims["jti"], expires=access_token.expires
+            )
+        return access_token
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         super()._save_bearer_token(token, request, *args, **kwargs)

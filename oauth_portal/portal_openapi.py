@@ -13,8 +13,10 @@ OAUTH_SCHEME = "oauth2"
 
 
 class PortalOAuth2Scheme(DjangoOAuthToolkitScheme):
-    """DOT's bearer authentication, with the scopes our views declare per method."""
+    """Our bearer authentication (a subclass of DOT's), with the scopes our views declare."""
 
+    target_class = "apis.authentication.BearerTokenAuthentication"
+    match_subclasses = True  # DOT's own class too, should a view still name it
     priority = 1  # ahead of drf-spectacular's own DOT extension for the same class
 
     def get_security_requirement(self, auto_schema):

@@ -2,24 +2,35 @@
 
 They slow down guessing without getting in a well-behaved client's way: the limits on all
 requests are generous (a client making a few hundred good token requests a minute is never
-limited); the strict ones count only failed client authentications. Counters live in the
-shared cache (Redis with ``REDIS_URL``, the database cache otherwise), so they hold across
-workers and hosts. django-ratelimit's ``get_usage`` does the counting; we answer 429 with
+limited); the strict ones count only failed client authentications. We answer 429 with
 ``Retry-After`` and an audit event.
 
-With the database cache, increments are not atomic: under heavy concurrency a few requests more
-than the limit may pass. Use Redis where that matters.
+Counters are shared by all workers and hosts, and cheap, because every request pays for them
+(oauth_portal/ratecounters.py): with Redis (``REDIS_URL``) all counters a request reads or adds
+to travel in one pipeline, one round trip; without it they live in the ``RateCounter`` table,
+one upsert for the increments and one select for the reads. django-ratelimit's ``get_usage``
+on the cache cost ten Redis round trips, or 26 SQL statements on the database cache, per token
+request, a large share of the endpoint's time. Both stores now increment atomically, so
+concurrent requests cannot slip past a limit together (the database cache could lose counts).
+``RATELIMIT_ENABLE = False`` turns counting off; ``RATELIMIT_USE_CACHE`` names the cache whose
+backend (Redis or not) chooses the store.
 """
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import JsonResponse
-from django_ratelimit.core import get_usage
 
+from oauth_portal import ratecounters
 from oauth_portal.client_address import client_ip_address
 from oauth_portal.models import AuditEvent
 from oauth_portal.services import audit_record
+
+# (group, key, rate): the key (an address, a client id) is counted in its group at that rate;
+# an empty key is not counted.
+Check = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -28,28 +39,60 @@ class Exceeded:
     retry_after: int
 
 
-def _check(request, *, group: str, key: str, rate: str, increment: bool) -> Exceeded | None:
-    usage = get_usage(
-        request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment
-    )
-    if usage is None:
+@dataclass(frozen=True)
+class CheckWindow:
+    """A check, with its rate parsed and its counter in the current window."""
+
+    group: str
+    rate: ratecounters.Rate
+    window: ratecounters.Window
+
+
+def first_exceeded_limit(
+    *, peek: Sequence[Check] = (), count: Sequence[Check] = (), cache=None
+) -> Exceeded | None:
+    """The first limit reached, reading ``peek`` and counting this request in ``count``.
+
+    Peeked counters (failures, counted after they happen) are reached when they meet their
+    limit, and come first; counted ones when this request takes them over it. Every counter is
+    counted, even after one is reached, so that the whole request costs one round trip.
+    ``cache`` chooses the store, as ``ratecounters.count`` says.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
         return None
-    # Counting this request, the limit is passed when the count goes over it; only peeking
-    # (failures are counted after they happen), it is reached when the count meets it.
-    reached = usage["should_limit"] if increment else usage["count"] >= usage["limit"]
+    now = time.time()
+    peeked, counted = check_windows(peek, now), check_windows(count, now)
+    counts = ratecounters.count(
+        [check.window for check in counted],
+        [check.window for check in peeked],
+        now=now,
+        cache=cache,
+    )
+    reached = [check for check in peeked if counts[check.window.name] >= check.rate.limit]
+    reached += [check for check in counted if counts[check.window.name] > check.rate.limit]
     if not reached:
         return None
-    return Exceeded(group=group, retry_after=max(int(usage["time_left"]), 1))
+    # Counters' windows end at different times: wait until every limit reached has reset.
+    retry_after = max(check.window.seconds_left(now) for check in reached)
+    return Exceeded(group=reached[0].group, retry_after=retry_after)
 
 
-def first_exceeded(request, checks: list[tuple[str, str, str]], *, increment: bool = True):
-    """The first of ``(group, key, rate)`` whose limit is reached, counting this request."""
+def check_windows(checks: Sequence[Check], now: float) -> list[CheckWindow]:
+    windows = []
     for group, key, rate in checks:
-        if key and (
-            exceeded := _check(request, group=group, key=key, rate=rate, increment=increment)
-        ):
-            return exceeded
-    return None
+        if key:
+            parsed = ratecounters.parse_rate(rate)
+            window = ratecounters.counter_window(group, key, parsed.period, now)
+            windows.append(CheckWindow(group=group, rate=parsed, window=window))
+    return windows
+
+
+def first_exceeded(request, checks: list[Check], *, increment: bool = True) -> Exceeded | None:
+    """The first of ``(group, key, rate)`` whose limit is reached, counting this request
+    (``increment``) or only reading. ``request`` is unused; kept for existing callers."""
+    if increment:
+        return first_exceeded_limit(count=checks)
+    return first_exceeded_limit(peek=checks)
 
 
 def too_many_requests(request, exceeded: Exceeded, *, client_id: str = "") -> JsonResponse:
@@ -73,7 +116,7 @@ def too_many_requests(request, exceeded: Exceeded, *, client_id: str = "") -> Js
     return response
 
 
-def client_endpoint_checks(request, client_id: str) -> list[tuple[str, str, str]]:
+def client_endpoint_checks(request, client_id: str) -> list[Check]:
     ip = client_ip_address(request.META) or "unknown"
     return [
         ("client-endpoint-ip", ip, settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP),
@@ -85,7 +128,7 @@ def client_endpoint_checks(request, client_id: str) -> list[tuple[str, str, str]
     ]
 
 
-def client_auth_failure_checks(request, client_id: str) -> list[tuple[str, str, str]]:
+def client_auth_failure_checks(request, client_id: str) -> list[Check]:
     ip = client_ip_address(request.META) or "unknown"
     return [
         ("client-auth-failure-ip", ip, settings.PORTAL_RATELIMIT_AUTH_FAILURES),
@@ -98,20 +141,23 @@ class ClientEndpointRateLimitMixin:
 
     Every request counts against its address and its client; a failed client authentication
     (401) also counts against the much stricter failure limits, which are checked up front.
+    Checking costs one round trip (two SQL statements on the database), counting a failure one
+    more.
     """
 
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
         client_id = client_id_of(request)
-        exceeded = first_exceeded(
-            request, client_auth_failure_checks(request, client_id), increment=False
-        ) or first_exceeded(request, client_endpoint_checks(request, client_id))
+        exceeded = first_exceeded_limit(
+            peek=client_auth_failure_checks(request, client_id),
+            count=client_endpoint_checks(request, client_id),
+        )
         if exceeded:
             return too_many_requests(request, exceeded, client_id=client_id)
         response = super().dispatch(request, *args, **kwargs)
         if response.status_code == 401:
-            first_exceeded(request, client_auth_failure_checks(request, client_id))
+            first_exceeded_limit(count=client_auth_failure_checks(request, client_id))
         return response
 
 
@@ -126,7 +172,7 @@ class AddressRateLimitMixin:
         if request.method in self.ratelimit_methods:
             ip = client_ip_address(request.META) or "unknown"
             rate = getattr(settings, self.ratelimit_setting)
-            exceeded = first_exceeded(request, [(self.ratelimit_group, ip, rate)])
+            exceeded = first_exceeded_limit(count=[(self.ratelimit_group, ip, rate)])
             if exceeded:
                 return too_many_requests(request, exceeded)
         return super().dispatch(request, *args, **kwargs)

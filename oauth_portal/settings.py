@@ -177,6 +177,17 @@ else:
         }
     }
 
+# --- Bearer checks (oauth_portal/bearer.py) ----------------------------------------------------
+# Validated opaque tokens are kept in the shared cache this long (revocation still takes effect
+# on the next request: it writes a tombstone). Off by default on the database cache, where a cache
+# read costs as much as the token lookup it would save. The JWT revocation list uses it too.
+PORTAL_TOKEN_CACHE = "default"
+PORTAL_BEARER_CACHE_SECONDS = env_int(
+    "PORTAL_BEARER_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0
+)
+# How long a process reuses its snapshot of the API and scope registry (apis/registry.py).
+PORTAL_REGISTRY_CACHE_SECONDS = env_int("PORTAL_REGISTRY_CACHE_SECONDS", 30, minimum=0)
+
 # --- Rate limits (oauth_portal/ratelimits.py) --------------------------------------------------
 RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLED", True)
 RATELIMIT_USE_CACHE = "default"
@@ -323,6 +334,8 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Portal ID <no
 
 # --- OAuth 2.0 / OpenID Connect (django-oauth-toolkit) -----------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth_portal.Application"
+# DOT's own (the default), named because apis.JwtAccessToken points at it.
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 
 PORTAL_ACCESS_TOKEN_SECONDS = env_int("PORTAL_ACCESS_TOKEN_SECONDS", 3600, minimum=60)
 PORTAL_REFRESH_TOKEN_SECONDS = env_int("PORTAL_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60)
@@ -337,6 +350,9 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "apis.scopes.ScopeRegistry",
     "CLIENT_SECRET_HASHER": "portal_hmac_sha256",
     "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": "apis.audiences.token_audience_allows",
+    # RFC 9068 JWT access tokens for the APIs that choose them; refresh tokens stay random.
+    "ACCESS_TOKEN_GENERATOR": "oauth_portal.access_tokens.generate_access_token",
+    "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
     "OIDC_ENABLED": True,
     # Keys live in the database (oauth_portal.SigningKey); these lazy values read them there, so
     # every worker and host signs and publishes the same keys.
@@ -395,7 +411,7 @@ OAUTH2_PROVIDER = {
 # --- Django REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        "apis.authentication.BearerTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,12 +1,15 @@
 import pytest
+from django.core.cache import caches
 
+from apis import registry
 from oauth_portal.signing_keys import forget_memoised_keys
 from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def fast_and_fresh(settings):
-    """Fast hashing in tests, and no signing key memoised from a rolled-back test."""
+    """Fast hashing in tests, and no signing key, registry snapshot or validated token kept
+    from a rolled-back test."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "oauth_portal.client_secrets.ClientSecretHMACHasher",
@@ -14,8 +17,11 @@ def fast_and_fresh(settings):
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
     forget_memoised_keys()
+    registry.forget()
     yield
     forget_memoised_keys()
+    registry.forget()
+    caches["tokens"].clear()
 
 
 @pytest.fixture

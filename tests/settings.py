@@ -24,3 +24,9 @@ LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405
 # Live-server threads must not keep PostgreSQL connections open, or the test database cannot be
 # dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Validated bearer tokens are cached as production does with Redis (every API test then goes
+# through the cache and its revocation tombstones); a per-process cache stands in for Redis.
+CACHES["tokens"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}  # noqa: F405
+PORTAL_TOKEN_CACHE = "tokens"
+PORTAL_BEARER_CACHE_SECONDS = 60

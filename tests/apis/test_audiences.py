@@ -74,3 +74,13 @@ def test_client_credentials_token_for_a_resource(client, other_api):
     )
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_target"
+
+
+def test_a_token_minted_for_an_api_with_openid_also_works_at_userinfo(signed_in, app, user):
+    code, verifier = get_code(signed_in, app, scope="openid colors:read", resource=COLORS)
+    token = redeem(signed_in, app, code, verifier).json()["access_token"]
+
+    response = signed_in.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 200
+    assert response.json()["sub"] == str(user.pk)

@@ -27,6 +27,11 @@ STARTUP_TIMEOUT = 30
 POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER = "127.0.0.1", 5432, "postgres"
 # Short, so a rotation made by one process reaches the others within a test.
 SIGNING_KEY_CACHE_SECONDS = 1
+# The shared cache the servers use when Redis answers (validated tokens, revocation lists, rate
+# limits), as several hosts would; a database number of its own, emptied when first used.
+REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
+# Short, so an API registry change made in the database reaches the servers within a test.
+REGISTRY_CACHE_SECONDS = 1
 # The databases the tests run on, and the session fixture (conftest.py) that prepares each.
 VENDOR_FIXTURES = {"sqlite": "sqlite_database", "postgresql": "postgres_database"}
 
@@ -61,6 +66,19 @@ class Database:
         with psycopg.connect(self._libpq_url(), autocommit=True) as conn:
             return conn.execute(sql, params).fetchall()
 
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        """Run one write statement (``%s`` placeholders), committed at once."""
+        if self.vendor == "sqlite":
+            path = self.url.removeprefix("sqlite:///")
+            with closing(sqlite3.connect(path, timeout=20)) as conn:
+                conn.execute(sql.replace("%s", "?"), params)
+                conn.commit()
+            return
+        import psycopg
+
+        with psycopg.connect(self._libpq_url(), autocommit=True) as conn:
+            conn.execute(sql, params)
+
     def _libpq_url(self) -> str:
         return self.url.replace("postgres://", "postgresql://", 1)
 
@@ -85,7 +103,22 @@ def server_environment(database_url: str) -> dict[str, str]:
         "PORTAL_RATELIMIT_AUTHORIZE_PER_IP": "600/m",
         "PORTAL_RATELIMIT_SIGN_IN_PER_IP": "60/m",
         "PORTAL_SIGNING_KEY_CACHE_SECONDS": str(SIGNING_KEY_CACHE_SECONDS),
+        "PORTAL_REGISTRY_CACHE_SECONDS": str(REGISTRY_CACHE_SECONDS),
+        **shared_cache_environment(),
     }
+
+
+def shared_cache_environment() -> dict[str, str]:
+    """``REDIS_URL`` for the servers when a Redis server answers (emptied first); without one
+    they share the database cache, and the bearer-check cache is off, as in production."""
+    try:
+        import redis
+
+        connection = redis.Redis.from_url(REDIS_TEST_URL, socket_timeout=2)
+        connection.flushdb()
+    except Exception:  # noqa: BLE001 - any failure means: no Redis here
+        return {}
+    return {"REDIS_URL": REDIS_TEST_URL}
 
 
 def manage(env: dict[str, str], *args: str) -> str:

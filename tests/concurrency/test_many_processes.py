@@ -3,7 +3,8 @@ a load balancer would: every piece of protocol state lives in the database, none
 
 - a code issued by one is redeemed at the other (and is single use across both);
 - an ID token signed by one verifies with the other's JWKS;
-- a token revoked at one is refused at the other;
+- a token revoked at one is refused at the other, even when the other has it in the shared
+  token cache (Redis, when one answers), and so is a JWT access token (RFC 9068);
 - a signing-key rotation made through one (``manage.py rotate_signing_key`` in its own process)
   is served by both within ``PORTAL_SIGNING_KEY_CACHE_SECONDS`` (1 s here), without a restart;
 - two rotations at once both succeed and leave one current key.
@@ -33,6 +34,7 @@ from tests.concurrency.protocol import (
 from tests.concurrency.servers import (
     COMMAND_TIMEOUT,
     PROJECT_ROOT,
+    REGISTRY_CACHE_SECONDS,
     SIGNING_KEY_CACHE_SECONDS,
     manage,
     manage_start,
@@ -147,6 +149,45 @@ def test_token_revoked_at_one_process_is_refused_at_the_other(servers):
     assert revoke(servers.b, tokens["refresh_token"], hint="refresh_token").status_code == 200
     refreshed = refresh(servers.a, tokens["refresh_token"])
     assert (refreshed.status_code, refreshed.json()["error"]) == (400, "invalid_grant")
+
+
+COLORS_API_FORMAT_SQL = "UPDATE apis_apiresource SET access_token_format = %s WHERE base_path = %s"
+
+
+@pytest.fixture
+def colors_api_uses_jwt(servers):
+    servers.database.execute(COLORS_API_FORMAT_SQL, ("jwt", "/api/colors/"))
+    time.sleep(REGISTRY_CACHE_SECONDS + 0.5)  # each process re-reads the registry
+    yield
+    servers.database.execute(COLORS_API_FORMAT_SQL, ("opaque", "/api/colors/"))
+    time.sleep(REGISTRY_CACHE_SECONDS + 0.5)
+
+
+def colors_behind_one_name(server_url: str, public_url: str, access_token: str):
+    """GET /api/colors/ at ``server_url`` as a load balancer forwards it: with the public
+    ``Host`` (the JWT's issuer is the server's public name, and differs per port here)."""
+    return requests.get(
+        f"{server_url}/api/colors/",
+        headers={
+            "Authorization": f"Bearer {access_token}",
+            "Host": public_url.removeprefix("http://"),
+        },
+        timeout=HTTP_TIMEOUT,
+    )
+
+
+def test_jwt_access_token_revoked_at_one_process_is_refused_at_the_other(
+    servers, colors_api_uses_jwt
+):
+    tokens, _nonce = servers.tokens(servers.a)
+    token = tokens["access_token"]
+    assert jwt_header(token)["typ"] == "at+jwt"
+    assert colors_behind_one_name(servers.b, servers.a, token).status_code == 200
+
+    assert revoke(servers.a, token, hint="access_token").status_code == 200
+
+    assert_invalid_token(colors_behind_one_name(servers.b, servers.a, token))
+    assert_invalid_token(colors(servers.a, token))
 
 
 @pytest.mark.skipif(

@@ -86,7 +86,9 @@ def test_colors_api_answers_json(client, access_token, query):
     )
 
     assert_no_server_error(exchange)
-    assert exchange.status in (400, 401), str(exchange)
+    # The API reads no query parameter and the bearer check only the header, so an unreadable
+    # query string changes nothing: any answer but a server error, always JSON.
+    assert exchange.status in (200, 400, 401), str(exchange)
     assert exchange.response["Content-Type"].startswith("application/json"), str(exchange)
     assert_nothing_changed(exchange)
 

@@ -13,6 +13,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def empty_counters():
+    """Counters are rolled back with the test on the database; with REDIS_URL they are in the
+    cache, which this empties."""
     cache.clear()
     yield
     cache.clear()

@@ -1,0 +1,71 @@
+"""The resource APIs' bearer check (RFC 6750), for opaque and JWT access tokens.
+
+DOT's ``OAuth2Authentication`` builds a whole oauthlib request (headers, body, query) for each
+call and then asks the validator; we read the token from the ``Authorization`` header only (RFC
+9700 §4.3.2: never from the query or body) and then:
+
+- an opaque token goes to the same validator method (``validate_bearer_token``), which finds it
+  through ``oauth_portal.bearer`` (one indexed query, or none when it is in the token cache) and
+  checks expiry, the application and the audience as DOT does;
+- a JWT access token (RFC 9068) is verified by ``oauth_portal.access_tokens`` with the published
+  keys and the shared revocation list: no database query at all.
+
+A refused token answers 401 ``invalid_token`` with DOT's challenge (``authenticate_header``).
+"""
+
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthlibRequest
+
+from apis import registry
+from oauth_portal import access_tokens
+
+
+def bearer_token_in_header(request) -> str | None:
+    """``Authorization: Bearer <token>`` (scheme case-insensitive), or None (oauthlib's rule)."""
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return parts[1]
+    return None
+
+
+class BearerTokenAuthentication(OAuth2Authentication):
+    def authenticate(self, request):
+        token = bearer_token_in_header(request)
+        if token is None:
+            return None
+        if access_tokens.looks_like_jwt(token):
+            return self._authenticate_jwt(request, token)
+        return self._authenticate_opaque(request, token)
+
+    def _authenticate_opaque(self, request, token):
+        core_request = OAuthlibRequest(uri=request.path, http_method=request.method)
+        validator = oauth2_settings.OAUTH2_VALIDATOR_CLASS()
+        if validator.validate_bearer_token(token, [], core_request):
+            return core_request.user, core_request.access_token
+        request.oauth2_error = getattr(core_request, "oauth2_error", {})
+        return None
+
+    def _authenticate_jwt(self, request, token):
+        api = registry.api_serving(request.path)
+        try:
+            verified = access_tokens.verify(
+                token,
+                issuer=oauth2_settings.oidc_issuer(request._request),
+                audience=api.identifier if api else None,
+            )
+        except access_tokens.Invalid as refusal:
+            request.oauth2_error = {"error": "invalid_token", "error_description": str(refusal)}
+            return None
+        return user_for(verified), verified
+
+
+def user_for(token: access_tokens.JwtAccessToken):
+    """The token's user as a model instance without a query: only its id is known; any other
+    field loads from the database if a view reads it. A client-credentials token has none."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    if token.user_id is None:
+        return AnonymousUser()
+    return get_user_model().from_db("default", ["id"], [token.user_id])

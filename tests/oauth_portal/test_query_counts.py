@@ -1,0 +1,114 @@
+"""No query in a loop: each endpoint the bench measures runs a fixed number of SQL statements,
+however many scopes, APIs or tokens in the family there are (issue: performance, item 5).
+
+Each test measures the same request against a small and a large registry (or family) and pins
+both the equality and an upper bound, so a new query per scope or per token fails here before
+it shows up in ``make bench``. The bounds count the rate limiter on the database cache and the
+savepoints of the token endpoint's transaction.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apis.models import ApiResource, Scope
+from tests.factories import ApplicationFactory
+from tests.oauth_helpers import basic_auth, get_code, mint_access_token, redeem, token_request
+
+pytestmark = pytest.mark.django_db
+
+
+def grow_registry(count: int) -> list[str]:
+    """``count`` more APIs, each with two scopes; returns the new scope names."""
+    names = []
+    for n in range(count):
+        api = ApiResource.objects.create(
+            name=f"Extra {n}", identifier=f"https://api.example.test/extra{n}", base_path=f"/x{n}/"
+        )
+        for verb in ("read", "write"):
+            Scope.objects.create(name=f"extra{n}:{verb}", description="Extra things", api=api)
+            names.append(f"extra{n}:{verb}")
+    return names
+
+
+def statements(send) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = send()
+    assert response.status_code == 200, response.content[:300]
+    return len(captured.captured_queries)
+
+
+@pytest.fixture
+def service(db):
+    return ApplicationFactory(
+        authorization_grant_type="client-credentials", redirect_uris="", algorithm=""
+    )
+
+
+def test_client_credentials_cost_does_not_grow_with_the_registry(client, service):
+    def send(scope="colors:read"):
+        return token_request(client, service, {"grant_type": "client_credentials", "scope": scope})
+
+    send()  # warm: signing keys, registry snapshot
+    small = statements(send)
+    extra = grow_registry(30)
+    send()  # this process re-reads the registry it was told changed
+    large = statements(lambda: send(" ".join(["colors:read", *extra])))
+
+    assert small == large
+    assert large <= 14
+
+
+def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
+    def exchange(scope):
+        code, verifier = get_code(signed_in, app, scope=scope, prompt="consent")
+        return statements(lambda: redeem(signed_in, app, code, verifier))
+
+    exchange("openid colors:read")  # warm: signing keys, registry snapshot
+    small = exchange("openid profile colors:read")
+    extra = grow_registry(10)
+    exchange("openid colors:read")  # this process re-reads the registry it was told changed
+    large = exchange(" ".join(["openid", "profile", "email", "colors:read", *extra]))
+
+    assert small == large
+    assert large <= 36
+
+
+def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
+    code, verifier = get_code(signed_in, app, scope="openid colors:read")
+    tokens = redeem(signed_in, app, code, verifier).json()
+
+    def refresh():
+        nonlocal tokens
+        response = token_request(
+            client, app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        )
+        tokens = response.json()
+        return response
+
+    refresh()
+    early = statements(refresh)
+    for _ in range(15):
+        refresh()
+    late = statements(refresh)
+
+    assert early == late
+    assert late <= 31
+
+
+@pytest.mark.parametrize("endpoint", ["/o/introspect/", "/o/revoke_token/"])
+def test_introspection_and_revocation_cost_does_not_grow_with_the_scopes(
+    client, user, app, endpoint
+):
+    def send(scope):
+        token = mint_access_token(user=user, app=app, scope=scope)
+        return client.post(endpoint, {"token": token}, HTTP_AUTHORIZATION=basic_auth(app.client_id))
+
+    send("colors:read")
+    small = statements(lambda: send("colors:read"))
+    extra = grow_registry(30)
+    send("colors:read")  # this process re-reads the registry it was told changed
+    large = statements(lambda: send(" ".join(["colors:read", *extra])))
+
+    assert small == large
+    assert large <= 14
