@@ -80,6 +80,7 @@ class Server:
             f"--workers={workers}",
             "--graceful-timeout=5",
             *_no_control_socket(),
+            *os.environ.get("BENCH_GUNICORN_ARGS", "").split(),
         ]
         with log_path.open("ab") as log:
             process = subprocess.Popen(  # noqa: S603 - our own command line, no shell

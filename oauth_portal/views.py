@@ -297,6 +297,12 @@ class ClientAuthenticationRequiredMixin:
     authenticates; we require client credentials and answer 401 ``invalid_client``.
     """
 
+    def authenticate_client(self, request) -> bool:
+        """Once per request: DOT's view authenticates the client again after our check."""
+        if not hasattr(request, "portal_client_authenticated"):
+            request.portal_client_authenticated = super().authenticate_client(request)
+        return request.portal_client_authenticated
+
     def dispatch(self, request, *args, **kwargs):
         if request.method == "POST" and not self.authenticate_client(request):
             response = JsonResponse(INVALID_CLIENT_BODY, status=401)

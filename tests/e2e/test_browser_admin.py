@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import Consent
 from oauth_portal import services
@@ -85,14 +86,14 @@ def test_admin_finds_suspends_investigates_and_reactivates_a_client(page, server
     scraper = seed_a_month_of_activity()
     sign_in_to_admin(page, server_url)
 
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
-    assert page.get_by_role("link", name="Tokens issued per day").is_visible()
-    assert page.get_by_role("link", name="Color Scraper").first.is_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("link", name="Tokens issued per day")).to_be_visible()
+    expect(page.get_by_role("link", name="Color Scraper").first).to_be_visible()
     screenshot("admin-dashboard")
 
     page.get_by_role("link", name="Applications").first.click()
     page.wait_for_url("**/admin/oauth_portal/application/")
-    assert page.get_by_role("link", name="Old Integration").is_visible()
+    expect(page.get_by_role("link", name="Old Integration")).to_be_visible()
     screenshot("admin-client-list")
 
     page.locator("#searchbar").fill("devon")
@@ -112,8 +113,8 @@ def test_admin_finds_suspends_investigates_and_reactivates_a_client(page, server
     screenshot("admin-client-change")
     page.get_by_role("link", name="What this client did").click()
     page.wait_for_url("**/admin/oauth_portal/auditevent/?application__id__exact=*")
-    assert page.get_by_role("link", name="Client suspended").is_visible()
-    assert page.get_by_text("Refresh token reuse detected").first.is_visible()
+    expect(page.get_by_role("link", name="Client suspended")).to_be_visible()
+    expect(page.get_by_text("Refresh token reuse detected").first).to_be_visible()
 
     page.goto(f"{server_url}/admin/oauth_portal/application/?status__exact=suspended")
     run_action_on(page, "Color Scraper", "Reactivate selected clients (suspended)")

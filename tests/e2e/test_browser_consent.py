@@ -4,6 +4,7 @@ and presses Allow or Deny; the app's callback receives a code or access_denied."
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import needs_chromium
 from tests.factories import PublicApplicationFactory, UserFactory
@@ -45,10 +46,10 @@ def callback_params(page):
 
 def test_browser_user_allows_and_app_receives_a_code(page, server_url):
     start_sign_in(page, server_url)
-    assert page.get_by_role(
-        "heading", name="Colors Mobile wants to access your account"
-    ).is_visible()
-    assert page.get_by_text("See your saved colors").is_visible()
+    expect(
+        page.get_by_role("heading", name="Colors Mobile wants to access your account")
+    ).to_be_visible()
+    expect(page.get_by_text("See your saved colors")).to_be_visible()
 
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url("**/demo/callback?**")
@@ -56,7 +57,7 @@ def test_browser_user_allows_and_app_receives_a_code(page, server_url):
     params = callback_params(page)
     assert params["state"] == "browser-state"
     assert len(params["code"]) >= 20
-    assert page.get_by_role("heading", name="Authorization code received").is_visible()
+    expect(page.get_by_role("heading", name="Authorization code received")).to_be_visible()
 
 
 def test_browser_user_denies_and_app_receives_access_denied(page, server_url):

@@ -5,6 +5,7 @@ Screenshots of the consent and connected-apps pages are saved under test-artifac
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Consent
 from apis.models import Scope
@@ -49,7 +50,9 @@ def test_new_user_grants_part_takes_it_back(page, server_url, screenshot):
 
     sign_up(page, server_url, url)
     page.wait_for_url("**/o/authorize/**")
-    assert page.get_by_role("heading", name="Palette Pal wants to access your account").is_visible()
+    expect(
+        page.get_by_role("heading", name="Palette Pal wants to access your account")
+    ).to_be_visible()
     page.get_by_role("checkbox", name="Save new colors to your list").uncheck()
     screenshot("end-user-consent")
     page.get_by_role("button", name="Allow").click()
@@ -60,14 +63,14 @@ def test_new_user_grants_part_takes_it_back(page, server_url, screenshot):
     assert consent.scopes == {"openid", "profile", "colors:read"}
 
     page.goto(f"{server_url}/accounts/apps/")
-    assert page.get_by_role("heading", name="Palette Pal").is_visible()
-    assert page.get_by_text("See your saved colors").is_visible()
+    expect(page.get_by_role("heading", name="Palette Pal")).to_be_visible()
+    expect(page.get_by_text("See your saved colors")).to_be_visible()
     assert page.get_by_text("Save new colors to your list").count() == 0
     screenshot("end-user-connected-apps")
 
     page.get_by_role("button", name="Remove access for Palette Pal").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Palette Pal can no longer use your account.").is_visible()
+    expect(page.get_by_text("Palette Pal can no longer use your account.")).to_be_visible()
     assert not Consent.objects.filter(application=app).exists()
     screenshot("end-user-connected-apps-after-removal")
     kinds = set(AuditEvent.objects.filter(application=app).values_list("type", flat=True))

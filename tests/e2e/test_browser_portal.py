@@ -40,7 +40,7 @@ def desktop_screenshot(page, screenshot, name):
 def run_playground(page, *, secret: str | None, screenshot=None):
     """From the playground page with the app chosen: build the URL, consent, exchange."""
     page.get_by_role("button", name="Build the authorization URL").click()
-    assert page.get_by_text("code_challenge_method", exact=True).is_visible()
+    expect(page.get_by_text("code_challenge_method", exact=True)).to_be_visible()
     if screenshot:
         screenshot("portal-playground-authorization-url")
     page.get_by_role("link", name="Sign in and consent").click()
@@ -60,7 +60,7 @@ def test_new_developer_registers_apps_and_calls_the_api_from_the_playground(
 ):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
     sign_up(page, server_url)
-    assert page.get_by_text("Register your first app").is_visible()
+    expect(page.get_by_text("Register your first app")).to_be_visible()
     page.get_by_role("link", name="Register an app").first.click()
 
     page.get_by_label("App name").fill("Palette Web")
@@ -73,8 +73,8 @@ def test_new_developer_registers_apps_and_calls_the_api_from_the_playground(
     desktop_screenshot(page, screenshot, "portal-registration")
     page.get_by_role("button", name="Register app").click()
 
-    assert page.get_by_role("heading", name="Palette Web is registered").is_visible()
-    assert page.get_by_text("it cannot be shown again").is_visible()
+    expect(page.get_by_role("heading", name="Palette Web is registered")).to_be_visible()
+    expect(page.get_by_text("it cannot be shown again")).to_be_visible()
     page.get_by_role("button", name="Copy client ID").click()
     expect(page.locator(".copy-status")).to_have_text("Copied client ID.")
     client_id = clipboard(page)
@@ -89,8 +89,8 @@ def test_new_developer_registers_apps_and_calls_the_api_from_the_playground(
 
     page.get_by_role("link", name="Try it in the playground").click()
     run_playground(page, secret=secret, screenshot=screenshot)
-    assert page.get_by_text("Tokens received.").is_visible()
-    assert page.get_by_text("Signature verified").is_visible()
+    expect(page.get_by_text("Tokens received.")).to_be_visible()
+    expect(page.get_by_text("Signature verified")).to_be_visible()
     assert page.locator("#api-response").inner_text().startswith("HTTP/1.1 200")
     assert "Basic base64(" in page.locator("#token-request").inner_text()
     assert secret not in page.content()
@@ -100,7 +100,7 @@ def test_new_developer_registers_apps_and_calls_the_api_from_the_playground(
     refresh = page.locator("form", has=page.get_by_role("button", name="Refresh the tokens"))
     refresh.get_by_label("Client secret").fill(secret)
     refresh.get_by_role("button").click()
-    assert page.get_by_text("The old refresh token no longer works").is_visible()
+    expect(page.get_by_text("The old refresh token no longer works")).to_be_visible()
     assert page.locator("#api-response").inner_text().startswith("HTTP/1.1 200")
 
     # A single-page app: public, no secret, its origin registered for CORS.
@@ -111,7 +111,7 @@ def test_new_developer_registers_apps_and_calls_the_api_from_the_playground(
     page.get_by_label("Allowed origins").fill("http://127.0.0.1:5173")
     page.get_by_role("checkbox", name="colors:read See your saved colors").check()
     page.get_by_role("button", name="Register app").click()
-    assert page.get_by_role("heading", name="Palette SPA is registered").is_visible()
+    expect(page.get_by_role("heading", name="Palette SPA is registered")).to_be_visible()
     assert page.get_by_label("Client secret").count() == 0
     page.get_by_role("link", name="Try it in the playground").click()
     run_playground(page, secret=None)

@@ -195,7 +195,9 @@ def test_postgres_database_url_selects_postgresql_engine(tmp_path):
         "host",
         5432,
     )
-    assert database["CONN_HEALTH_CHECKS"] is True
+    # Off by default: each check is a round trip per request (DJANGO_CONN_HEALTH_CHECKS=1).
+    assert database["CONN_HEALTH_CHECKS"] is False
+    assert database["CONN_MAX_AGE"] == 60
     # The SQLite-only options are not passed to PostgreSQL.
     assert "transaction_mode" not in database.get("OPTIONS", {})
 
