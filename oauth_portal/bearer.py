@@ -137,7 +137,10 @@ def jti_revoked(jti: str) -> bool:
 
 
 def _on_access_token_deleted(sender, instance, **kwargs) -> None:
-    forget_access_token(instance.token_checksum)
+    # An expired token cannot be in the cache (entries never outlive expiry): ``cleartokens``
+    # deleting millions of them writes nothing.
+    if instance.expires is None or instance.expires > timezone.now():
+        forget_access_token(instance.token_checksum)
 
 
 def _on_access_token_saved(sender, instance, created, **kwargs) -> None:

@@ -87,14 +87,6 @@ def check_windows(checks: Sequence[Check], now: float) -> list[CheckWindow]:
     return windows
 
 
-def first_exceeded(request, checks: list[Check], *, increment: bool = True) -> Exceeded | None:
-    """The first of ``(group, key, rate)`` whose limit is reached, counting this request
-    (``increment``) or only reading. ``request`` is unused; kept for existing callers."""
-    if increment:
-        return first_exceeded_limit(count=checks)
-    return first_exceeded_limit(peek=checks)
-
-
 def too_many_requests(request, exceeded: Exceeded, *, client_id: str = "") -> JsonResponse:
     """429 in the OAuth error format, with ``Retry-After``, recorded in the audit log."""
     audit_record(

@@ -5,6 +5,7 @@ start-up instead of surfacing later as a confusing runtime error. Our own settin
 ``PORTAL_`` prefix and are read at call time (``settings.PORTAL_...``), so tests can override them.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +27,15 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer") from exc
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+    return value
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as ``1200/m`` (N per s, m, h or d; ``N/5m``: per 5 minutes), checked at
+    start-up (oauth_portal/ratecounters.py parses it per request)."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"\d+/[1-9]?\d*[smhdSMHD]?", value):
+        raise ImproperlyConfigured(f'{name} must be a rate such as "120/m", not {value!r}')
     return value
 
 
@@ -194,15 +204,15 @@ PORTAL_REGISTRY_CACHE_SECONDS = env_int("PORTAL_REGISTRY_CACHE_SECONDS", 30, min
 # --- Rate limits (oauth_portal/ratelimits.py) --------------------------------------------------
 RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLED", True)
 RATELIMIT_USE_CACHE = "default"
-PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = env.str(
+PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = env_rate(
     "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT", default="1200/m"
 )
-PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = env.str(
+PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = env_rate(
     "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP", default="2400/m"
 )
-PORTAL_RATELIMIT_AUTH_FAILURES = env.str("PORTAL_RATELIMIT_AUTH_FAILURES", default="30/m")
-PORTAL_RATELIMIT_AUTHORIZE_PER_IP = env.str("PORTAL_RATELIMIT_AUTHORIZE_PER_IP", default="300/m")
-PORTAL_RATELIMIT_SIGN_IN_PER_IP = env.str("PORTAL_RATELIMIT_SIGN_IN_PER_IP", default="60/m")
+PORTAL_RATELIMIT_AUTH_FAILURES = env_rate("PORTAL_RATELIMIT_AUTH_FAILURES", default="30/m")
+PORTAL_RATELIMIT_AUTHORIZE_PER_IP = env_rate("PORTAL_RATELIMIT_AUTHORIZE_PER_IP", default="300/m")
+PORTAL_RATELIMIT_SIGN_IN_PER_IP = env_rate("PORTAL_RATELIMIT_SIGN_IN_PER_IP", default="60/m")
 
 # --- Authentication ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

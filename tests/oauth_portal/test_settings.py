@@ -134,6 +134,15 @@ def test_start_up_refused_without_allowed_hosts_when_debug_off(tmp_path):
     assert_refused(result, naming="DJANGO_ALLOWED_HOSTS")
 
 
+@pytest.mark.parametrize("rate", ["1200/min", "lots", "-5/m"])
+def test_start_up_refused_with_a_malformed_rate_limit(tmp_path, rate):
+    env = production_env(tmp_path, PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT=rate)
+
+    result = manage("check", env=env)
+
+    assert_refused(result, naming="PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT")
+
+
 def test_debug_on_starts_without_secret_key_or_allowed_hosts(tmp_path):
     env = production_env(
         tmp_path, DJANGO_DEBUG="1", DJANGO_SECRET_KEY=None, DJANGO_ALLOWED_HOSTS=None
