@@ -39,6 +39,13 @@ TOMBSTONE_MARGIN_SECONDS = 5
 USER_FIELDS = ("id",)
 APPLICATION_FIELDS = ("id", "client_id", "name", "status", "client_type", "user_id")
 TOKEN_FIELDS = ("id", "token_checksum", "scope", "expires", "resource", "application_id", "user_id")
+# The same fields, read in one query whether or not the cache is on: a view sees the same partial
+# instances either way (other fields load on first use), and the secret columns never travel.
+LOADED_FIELDS = (
+    *(field.removesuffix("_id") for field in TOKEN_FIELDS),
+    *(f"application__{field}" for field in APPLICATION_FIELDS),
+    *(f"user__{field}" for field in USER_FIELDS),
+)
 
 
 def token_cache():
@@ -70,6 +77,7 @@ def access_token_for(token: str):
     access_token = (
         get_access_token_model()
         .objects.select_related("application", "user")
+        .only(*LOADED_FIELDS)
         .filter(token_checksum=checksum)
         .first()
     )
