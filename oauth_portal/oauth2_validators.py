@@ -93,12 +93,58 @@ class PortalOAuth2Validator(OAuth2Validator):
         grants = list(
             get_grant_model().objects.select_for_update().filter(code=code, application=client)
         )
+        request.redeeming_grant = grants[0] if grants else None
         # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
         request.grant_resource = grants[0].resource if grants else []
         if super().validate_code(client_id, code, client, request, *args, **kwargs):
             return True
         services.authorization_code_replay_handle(code=code, application=client, request=request)
         return False
+
+    # oauthlib asks DOT about the code being redeemed four more times after validate_code (PKCE
+    # challenge and method, redirect URI, nonce), and DOT reads the row each time. These give
+    # DOT's answers from the row validate_code locked and read, and defer to DOT otherwise.
+
+    @staticmethod
+    def _redeeming_grant(request, code):
+        grant = getattr(request, "redeeming_grant", None)
+        return grant if grant is not None and grant.code == code else None
+
+    def get_code_challenge(self, code, request):
+        if grant := self._redeeming_grant(request, code):
+            return grant.code_challenge or None
+        return super().get_code_challenge(code, request)
+
+    def get_code_challenge_method(self, code, request):
+        if grant := self._redeeming_grant(request, code):
+            return grant.code_challenge_method or None
+        return super().get_code_challenge_method(code, request)
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        if grant := self._redeeming_grant(request, code):
+            return grant.redirect_uri_allowed(redirect_uri)
+        return super().confirm_redirect_uri(
+            client_id, code, redirect_uri, client, request, *args, **kwargs
+        )
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        if grant := self._redeeming_grant(request, code):
+            return grant.nonce or None
+        return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        signed = super().finalize_id_token(id_token, token, token_handler, request)
+        self._id_token_just_signed = (signed, request.id_token)
+        return signed
+
+    def _load_id_token(self, token):
+        """DOT reads back the ID token it has just signed (to link the access token to it) by
+        verifying it and querying its row: the row is already at hand. Any other ID token (an
+        ``id_token_hint``) is verified as DOT does."""
+        signed, row = getattr(self, "_id_token_just_signed", (None, None))
+        if token == signed:
+            return row
+        return super()._load_id_token(token)
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         """Lock the refresh token's rows first, so racing refreshes queue behind one winner.
