@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import Consent, User
 from oauth_portal import services
+from oauth_portal.admin_readonly import USER_AND_CLIENT_SEARCH, ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -12,28 +13,16 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(ReadOnlyAdmin):
     """What each user allowed each app: read-only; an admin may revoke a consent (and with it
     the app's tokens for that user) through ``services.consent_revoke_by_admin``."""
 
     list_display = ("user", "application", "scope", "granted_at", "updated_at", "last_used_at")
     list_select_related = ("user", "application")
     list_filter = ("granted_at", "last_used_at")
-    search_fields = ("user__username", "user__email", "application__name", "application__client_id")
+    search_fields = USER_AND_CLIENT_SEARCH
     date_hierarchy = "granted_at"
     actions = ("revoke",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_revoke_permission(self, request):
-        return request.user.has_perm("accounts.change_consent")
 
     @admin.action(description="Revoke selected consents and their tokens", permissions=["revoke"])
     def revoke(self, request, queryset):

@@ -13,6 +13,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from oauth_portal import services
+from oauth_portal.admin_readonly import ReadOnlyAdmin
 from oauth_portal.models import AuditEvent, SigningKey
 
 CSV_HEADER = [
@@ -89,7 +90,7 @@ class PersonFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log, read-only: events are written by services, never edited."""
 
     list_display = (
@@ -120,15 +121,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
     actions = ("export_csv",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="details")
     def details_summary(self, obj):
         text = ", ".join(f"{key}={value}" for key, value in sorted(obj.details.items()))
@@ -148,7 +140,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(admin.ModelAdmin):
+class SigningKeyAdmin(ReadOnlyAdmin):
     """The ID-token signing keys, read-only and without their private parts.
 
     ``python manage.py rotate_signing_key`` makes a new key current.
@@ -157,12 +149,3 @@ class SigningKeyAdmin(admin.ModelAdmin):
     list_display = ("kid", "is_current", "created", "retired_at", "published_until")
     exclude = ("private_key_pem",)
     readonly_fields = ("kid", "is_current", "created", "retired_at", "published_until")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

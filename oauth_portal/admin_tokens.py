@@ -11,37 +11,18 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from oauth_portal import services
+from oauth_portal.admin_readonly import USER_AND_CLIENT_SEARCH, ReadOnlyAdmin
 
-USER_AND_CLIENT_SEARCH = (
-    "user__username",
-    "user__email",
-    "application__name",
-    "application__client_id",
-)
 CHECKSUM_PREFIX_LENGTH = 8
 
 
-class ReadOnlyCredentialAdmin(admin.ModelAdmin):
+class ReadOnlyCredentialAdmin(ReadOnlyAdmin):
     """Searchable by user and client, filtered by date; nothing can be added, edited or deleted."""
 
     list_select_related = ("user", "application")
     search_fields = USER_AND_CLIENT_SEARCH
     date_hierarchy = "created"
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_revoke_permission(self, request):
-        """Revoking changes rows, so it needs the change permission that editing would."""
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
     @admin.display(description="checksum")
     def checksum_prefix(self, obj):
