@@ -73,30 +73,24 @@ def _access_tokens(*, users: list, application, count: int) -> list[str]:
 def _jwt_access_tokens(*, user, application, count: int) -> list[str]:
     """RFC 9068 access tokens for the Colors API, signed and recorded as the token endpoint
     does it for a JWT-format API (the API's own format setting is left as it is)."""
-    import time
-
     from oauth2_provider.models import set_token_value
     from oauth2_provider.settings import oauth2_settings
 
     from apis import registry
     from apis.models import JwtAccessToken
-    from oauth_portal.access_tokens import sign
+    from oauth_portal.access_tokens import jwt_claims, sign
 
-    access_model, _, _ = _models()
     audience = registry.api_serving("/api/colors/").identifier
-    now = int(time.time())
     tokens, raws = [], []
     for _ in range(count):
-        claims = {
-            "iss": oauth2_settings.OIDC_ISS_ENDPOINT,  # bench.run sets PORTAL_ISSUER
-            "sub": str(user.pk),
-            "aud": audience,
-            "client_id": application.client_id,
-            "scope": SCOPE,
-            "jti": secrets.token_urlsafe(24),
-            "iat": now,
-            "exp": now + int(ITEM_LIFETIME.total_seconds()),
-        }
+        claims = jwt_claims(
+            issuer=oauth2_settings.OIDC_ISS_ENDPOINT,  # bench.run sets PORTAL_ISSUER
+            user_id=user.pk,
+            client_id=application.client_id,
+            audiences=[audience],
+            scope=SCOPE,
+            lifetime_seconds=int(ITEM_LIFETIME.total_seconds()),
+        )
         token, _ = _access_token(user=user, application=application)
         raws.append(sign(claims))
         set_token_value(token, raws[-1])

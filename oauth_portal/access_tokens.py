@@ -71,18 +71,29 @@ def token_audiences(request) -> list[str]:
 
 
 def access_token_claims(request, audiences: list[str]) -> dict:
-    now = int(time.time())
-    client_id = request.client.client_id
     user = None if request.grant_type == "client_credentials" else request.user
+    return jwt_claims(
+        issuer=oauth2_settings.oidc_issuer(request),
+        user_id=user.pk if user is not None else None,
+        client_id=request.client.client_id,
+        audiences=audiences,
+        scope=" ".join(request.scopes or []),
+        lifetime_seconds=int(request.expires_in),
+    )
+
+
+def jwt_claims(*, issuer, user_id, client_id, audiences, scope, lifetime_seconds, now=None) -> dict:
+    """RFC 9068 §2.2 claims; ``sub`` is the client itself when no user is involved."""
+    now = int(time.time()) if now is None else now
     return {
-        "iss": oauth2_settings.oidc_issuer(request),
-        "sub": str(user.pk) if user is not None else client_id,
+        "iss": issuer,
+        "sub": str(user_id) if user_id is not None else client_id,
         "aud": audiences[0] if len(audiences) == 1 else audiences,
         "client_id": client_id,
-        "scope": " ".join(request.scopes or []),
+        "scope": scope,
         "jti": secrets.token_urlsafe(24),
         "iat": now,
-        "exp": now + int(request.expires_in),
+        "exp": now + lifetime_seconds,
     }
 
 
