@@ -57,27 +57,25 @@ class Database:
 
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Run one read query (``%s`` placeholders) and return its rows."""
-        if self.vendor == "sqlite":
-            path = self.url.removeprefix("sqlite:///")
-            with closing(sqlite3.connect(path, timeout=20)) as conn:
-                return conn.execute(sql.replace("%s", "?"), params).fetchall()
-        import psycopg
-
-        with psycopg.connect(self._libpq_url(), autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
+        return self._run(sql, params, fetch=True)
 
     def execute(self, sql: str, params: tuple = ()) -> None:
         """Run one write statement (``%s`` placeholders), committed at once."""
+        self._run(sql, params, fetch=False)
+
+    def _run(self, sql: str, params: tuple, *, fetch: bool):
         if self.vendor == "sqlite":
             path = self.url.removeprefix("sqlite:///")
             with closing(sqlite3.connect(path, timeout=20)) as conn:
-                conn.execute(sql.replace("%s", "?"), params)
+                cursor = conn.execute(sql.replace("%s", "?"), params)
+                result = cursor.fetchall() if fetch else None
                 conn.commit()
-            return
+                return result
         import psycopg
 
         with psycopg.connect(self._libpq_url(), autocommit=True) as conn:
-            conn.execute(sql, params)
+            cursor = conn.execute(sql, params)
+            return cursor.fetchall() if fetch else None
 
     def _libpq_url(self) -> str:
         return self.url.replace("postgres://", "postgresql://", 1)
