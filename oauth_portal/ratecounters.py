@@ -2,7 +2,7 @@
 
 A request reads some counters (peeks) and adds to others (increments); ``count`` does all of it
 at once and returns every counter's value. Two stores, chosen by the cache the limits use
-(``RATELIMIT_USE_CACHE``):
+(``PORTAL_RATELIMIT_CACHE``):
 
 * Redis: one pipeline (``INCR`` + ``EXPIREAT`` per increment, one ``MGET`` for the peeks), so one
   network round trip whatever the number of counters. ``INCR`` is atomic in Redis.
@@ -203,7 +203,7 @@ def count(
 ) -> dict[str, int]:
     """Add one to each of ``increments`` and read ``peeks``; every counter's value by name.
 
-    ``cache`` is the cache the limits use (``RATELIMIT_USE_CACHE``) unless given: Redis counts
+    ``cache`` is the cache the limits use (``PORTAL_RATELIMIT_CACHE``) unless given: Redis counts
     in Redis, anything else in the database.
     """
     if not increments and not peeks:
@@ -215,4 +215,4 @@ def count(
 
 
 def rate_limit_cache_alias() -> str:
-    return getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    return settings.PORTAL_RATELIMIT_CACHE

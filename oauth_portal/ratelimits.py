@@ -12,8 +12,8 @@ one upsert for the increments and one select for the reads. django-ratelimit's `
 on the cache cost ten Redis round trips, or 26 SQL statements on the database cache, per token
 request, a large share of the endpoint's time. Both stores now increment atomically, so
 concurrent requests cannot slip past a limit together (the database cache could lose counts).
-``RATELIMIT_ENABLE = False`` turns counting off; ``RATELIMIT_USE_CACHE`` names the cache whose
-backend (Redis or not) chooses the store.
+``PORTAL_RATELIMIT_ENABLE = False`` turns counting off; ``PORTAL_RATELIMIT_CACHE`` names the
+cache whose backend (Redis or not) chooses the store.
 """
 
 import time
@@ -58,7 +58,7 @@ def first_exceeded_limit(
     counted, even after one is reached, so that the whole request costs one round trip.
     ``cache`` chooses the store, as ``ratecounters.count`` says.
     """
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
+    if not settings.PORTAL_RATELIMIT_ENABLE:
         return None
     now = time.time()
     peeked, counted = check_windows(peek, now), check_windows(count, now)

@@ -202,8 +202,8 @@ PORTAL_BEARER_CACHE_SECONDS = env_int(
 PORTAL_REGISTRY_CACHE_SECONDS = env_int("PORTAL_REGISTRY_CACHE_SECONDS", 30, minimum=0)
 
 # --- Rate limits (oauth_portal/ratelimits.py) --------------------------------------------------
-RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLED", True)
-RATELIMIT_USE_CACHE = "default"
+PORTAL_RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLED", True)
+PORTAL_RATELIMIT_CACHE = "default"
 PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = env_rate(
     "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT", default="1200/m"
 )

@@ -252,7 +252,7 @@ def test_refresh_reuse_revokes_a_family_in_queries_independent_of_its_length(
     signed_in, app, settings
 ):
     # Rate-limit counters cost more queries on a window's first request than on the next ones.
-    settings.RATELIMIT_ENABLE = False
+    settings.PORTAL_RATELIMIT_ENABLE = False
     short, long = family_of(signed_in, app, 3), family_of(signed_in, app, 30)
 
     short_queries = queries_to_detect_reuse(signed_in, app, short)

@@ -13,5 +13,5 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hostile")
 def no_rate_limits_or_lockout(settings):
     """Hundreds of deliberate failures per test must be answered, not limited (429) or locked
     (axes); the limits and the lock have tests of their own."""
-    settings.RATELIMIT_ENABLE = False
+    settings.PORTAL_RATELIMIT_ENABLE = False
     settings.AXES_ENABLED = False

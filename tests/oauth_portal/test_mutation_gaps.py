@@ -63,7 +63,7 @@ def test_replaying_a_code_kills_a_long_rotated_family_in_as_many_queries_as_a_sh
     how long the victim's session has been refreshing (services.token_family_revoke must stay
     set-based, as DOT's revoke_family is for a replayed refresh token)."""
     # Rate-limit counters cost more queries on a window's first request than on the next ones.
-    settings.RATELIMIT_ENABLE = False
+    settings.PORTAL_RATELIMIT_ENABLE = False
     short = rotated_family(signed_in, app, 3)
     long = rotated_family(signed_in, app, 30)
 

@@ -161,7 +161,7 @@ def test_a_token_request_over_http_touches_the_counter_table_twice(client, servi
 
 @pytest.mark.django_db
 def test_with_limits_switched_off_nothing_is_counted(settings, django_assert_num_queries):
-    settings.RATELIMIT_ENABLE = False
+    settings.PORTAL_RATELIMIT_ENABLE = False
     with django_assert_num_queries(0):
         assert token_request_limits() is None
         assert failed_authentication() is None
