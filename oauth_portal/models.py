@@ -59,6 +59,16 @@ class Application(AbstractApplication):
     playground_enabled = models.BooleanField(
         default=False, help_text="Accept the developer portal's playground as a redirect URI."
     )
+    # Counted only once the client has authenticated, so a stranger naming the client id cannot
+    # spend it. Empty: PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT for confidential clients and
+    # no limit for public ones (their traffic is their users'); 0: no limit.
+    token_requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Token, introspection and revocation requests a minute once the client has "
+        "authenticated. Empty: the server default for confidential clients, no limit for "
+        "public ones; 0: no limit.",
+    )
     # Empty means "every active scope": an app made by `createapplication` can run the whole
     # flow; the portal and the admin narrow it.
     allowed_scopes = models.ManyToManyField("apis.Scope", blank=True, related_name="applications")
