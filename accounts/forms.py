@@ -1,9 +1,9 @@
 """Account forms: parse and validate what a person types; the services do the rest."""
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
-from django.core.exceptions import ValidationError
 
 User = get_user_model()
 
@@ -16,21 +16,10 @@ def _email_field() -> forms.EmailField:
     )
 
 
-def _unique_email(email: str, *, user=None) -> str:
-    """``email`` normalised, refused when another account has it in any letter case.
-
-    Password reset looks addresses up case-insensitively, so two accounts whose addresses
-    differ only in case would both receive the other's reset link.
-    """
-    email = User.objects.normalize_email(email)
-    others = User.objects.filter(email__iexact=email)
-    if user is not None:
-        others = others.exclude(pk=user.pk)
-    if others.exists():
-        raise ValidationError(
-            "Another account already uses this e-mail address.", code="email_taken"
-        )
-    return email
+def _normalized_email(email: str) -> str:
+    """``email`` with its domain lower-cased. Whether another account has it is never said
+    here: that would tell anyone who has an account (the services decide what gets mailed)."""
+    return User.objects.normalize_email(email)
 
 
 class SignUpForm(UserCreationForm):
@@ -48,7 +37,7 @@ class SignUpForm(UserCreationForm):
         self.fields["username"].widget.attrs["autocapitalize"] = "none"
 
     def clean_email(self) -> str:
-        return _unique_email(self.cleaned_data["email"])
+        return _normalized_email(self.cleaned_data["email"])
 
 
 class ProfileForm(forms.Form):
@@ -73,10 +62,30 @@ class ProfileForm(forms.Form):
         self.user = user
 
     def clean_email(self) -> str:
-        return _unique_email(self.cleaned_data["email"], user=self.user)
+        return _normalized_email(self.cleaned_data["email"])
 
 
 class PasswordResetRequestForm(PasswordResetForm):
     """Django's reset form (it mails only active accounts that match), with our label."""
 
     email = _email_field()
+
+    def get_users(self, email):
+        """The account that verified ``email`` if there is one, else those holding it
+        unverified: several accounts may hold an address unverified (sign-up does not refuse
+        a taken one), and the owner of a verified address must not get links to the others."""
+        users = list(super().get_users(email))
+        verified = [user for user in users if user.email_verified]
+        return verified or users
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form (old password, the new one twice), and whether the user's connected apps
+    lose their access too (see accounts/signals.py)."""
+
+    sign_out_apps = forms.BooleanField(
+        label="Also sign out of connected apps",
+        required=False,
+        help_text="Apps you allowed to use your account lose that access and must ask you to "
+        "sign in again. Do this if someone else may have known your password.",
+    )

@@ -1,8 +1,11 @@
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -13,19 +16,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from accounts import consents, forms, services
-from oauth_portal.ratelimits import AddressRateLimitMixin
+from accounts.signals import password_change_keeps_tokens
 
 
-class SignInView(AddressRateLimitMixin, auth_views.LoginView):
+class SignInView(auth_views.LoginView):
     """Django's sign-in (session rotation, safe ``next``), with audit events.
 
-    django-axes locks an account or address after repeated failures; the address rate limit
-    caps how fast anyone may try at all.
+    Guessing is limited in the authentication layer (django-axes and
+    accounts/sign_in_protection.py), so the same rules hold at /admin/login/ and on a host
+    site's own sign-in page; successful sign-ins never count toward any limit.
     """
-
-    ratelimit_group = "sign-in-ip"
-    ratelimit_setting = "PORTAL_RATELIMIT_SIGN_IN_PER_IP"
-    ratelimit_methods = ("POST",)
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = False
@@ -66,16 +66,20 @@ class SignUpView(auth_views.RedirectURLMixin, FormView):
     next_page = settings.LOGIN_REDIRECT_URL
 
     def form_valid(self, form):
-        user = services.user_sign_up(
-            request=self.request,
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-        )
+        try:
+            user, mail = services.user_sign_up(
+                request=self.request,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except services.TooManyMails as limit:
+            return too_many_mails_page(self, form, limit)
         # login() rotates the session key, so a session planted before sign-up is worthless.
         # The backend is named because a lockout backend may join AUTHENTICATION_BACKENDS.
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome! We sent a link to {user.email} to verify it.")
+        # The same words whether or not another account has the address.
+        messages.success(self.request, f"Welcome! {verification_mail_words(user.email, mail)}")
         return super().form_valid(form)
 
     def get_context_data(self, **kwargs):
@@ -97,15 +101,43 @@ class ProfileView(LoginRequiredMixin, FormView):
         return {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
 
     def form_valid(self, form):
-        changed = services.profile_update(
-            request=self.request, user=self.request.user, **form.cleaned_data
-        )
+        try:
+            changed, mail = services.profile_update(
+                request=self.request, user=self.request.user, **form.cleaned_data
+            )
+        except services.TooManyMails as limit:
+            return too_many_mails_page(self, form, limit)
         user = self.request.user
         message = "Your profile is saved." if changed else "Nothing changed."
-        if "email" in changed and not user.email_verified:
-            message = f"Saved. We sent a link to {user.email} to verify it."
+        if mail is not None and not user.email_verified:
+            message = f"Saved. {verification_mail_words(user.email, mail)}"
         messages.success(self.request, message)
         return super().form_valid(form)
+
+
+def verification_mail_words(address: str, mail) -> str:
+    """What to say about a verification mail: the same for a link and an owner's notice."""
+    if mail.held_back:
+        return (
+            f"We could not send a link to {address} just now: it has had several e-mails from "
+            f"us recently. Ask for a new one on your profile page; try again in {mail.wait}."
+        )
+    return f"We sent a link to {address} to verify it."
+
+
+def too_many_mails_page(view, form, limit):
+    """The form again, with the limit explained, as a 429 that changed nothing."""
+    if limit.per_target:
+        message = (
+            "We have sent several e-mails to this address recently. Use the link in the latest "
+            f"one, or try again in {limit.wait}."
+        )
+    else:
+        message = f"Too many e-mails were asked for from here; try again in {limit.wait}."
+    form.add_error(None, ValidationError(message, code="rate_limited"))
+    response = view.render_to_response(view.get_context_data(form=form), status=429)
+    response["Retry-After"] = str(limit.retry_after)
+    return response
 
 
 @method_decorator(never_cache, "dispatch")
@@ -124,8 +156,20 @@ class EmailVerificationResendView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        if services.email_verification_send(request=request, user=request.user):
-            messages.success(request, f"We sent a new verification link to {request.user.email}.")
+        address = request.user.email
+        try:
+            mail = services.email_verification_resend(request=request, user=request.user)
+        except services.TooManyMails as limit:
+            messages.error(request, f"Too many e-mails were asked for; try again in {limit.wait}.")
+            return redirect("accounts:profile")
+        if mail.sent:
+            messages.success(request, f"We sent a new verification link to {address}.")
+        elif mail.held_back:
+            messages.error(
+                request,
+                f"We sent several links to {address} recently: use the latest one, or try "
+                f"again in {mail.wait}.",
+            )
         else:
             messages.info(request, "There is no unverified address to send a link to.")
         return redirect("accounts:profile")
@@ -133,15 +177,27 @@ class EmailVerificationResendView(LoginRequiredMixin, View):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change (old password required; this session survives through
-    update_session_auth_hash, other sessions end), with an audit event."""
+    update_session_auth_hash, other sessions end), with an audit event.
+
+    A new password revokes the user's app tokens (accounts/signals.py) only when they ticked
+    "Also sign out of connected apps"; otherwise the save keeps them.
+    """
 
     template_name = "accounts/password_change.html"
+    form_class = forms.PasswordChangeForm
     success_url = reverse_lazy("accounts:password")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        sign_out_apps = form.cleaned_data["sign_out_apps"]
+        with nullcontext() if sign_out_apps else password_change_keeps_tokens():
+            response = super().form_valid(form)
         services.password_change_record(request=self.request, user=form.user)
-        messages.success(self.request, "Your password is changed.")
+        messages.success(
+            self.request,
+            "Your password is changed, and your connected apps are signed out."
+            if sign_out_apps
+            else "Your password is changed.",
+        )
         return response
 
 
@@ -156,6 +212,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def form_valid(self, form):
+        try:
+            services.password_reset_request_count(
+                request=self.request, email=form.cleaned_data["email"]
+            )
+        except services.TooManyMails as limit:
+            return too_many_mails_page(self, form, limit)
         response = super().form_valid(form)
         services.password_reset_request_record(
             request=self.request, email=form.cleaned_data["email"]

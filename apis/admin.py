@@ -2,7 +2,8 @@
 
 Every change goes through ``apis.services`` and is recorded (API_CHANGED, SCOPE_CHANGED). A scope
 in use cannot be deleted, only disabled: the delete page names what depends on it, and the
-inline form refuses to delete it.
+inline form refuses to delete it. An API's resource servers (the clients that may introspect its
+tokens) are picked here too.
 """
 
 from django.contrib import admin, messages
@@ -41,6 +42,7 @@ class ApiResourceAdmin(admin.ModelAdmin):
     search_fields = ("name", "identifier", "description")
     inlines = [ScopeInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    filter_horizontal = ("resource_servers",)
 
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():

@@ -8,7 +8,11 @@ call and then asks the validator; we read the token from the ``Authorization`` h
   through ``oauth_portal.bearer`` (one indexed query, or none when it is in the token cache) and
   checks expiry, the application and the audience as DOT does;
 - a JWT access token (RFC 9068) is verified by ``oauth_portal.access_tokens`` with the published
-  keys and the shared revocation list: no database query at all.
+  keys, and is live while its ``jti``'s row exists (no query while the token cache remembers it
+  live, one indexed query otherwise; a flushed cache never revives a revoked token).
+
+Either check falls back to the database when the token cache fails: a Redis outage is slower
+checks and one warning a minute, never a 500.
 
 A refused token answers 401 ``invalid_token`` with DOT's challenge (``authenticate_header``).
 """

@@ -10,6 +10,7 @@ class ApiResource(models.Model):
     ``access_token_format`` decides what a token minted for this API alone looks like: an
     opaque random string checked against the database (the default), or an RFC 9068 JWT that
     the API verifies with the server's public keys (see ``oauth_portal/access_tokens.py``).
+    ``resource_servers`` are the clients an admin trusts to introspect this API's tokens.
     """
 
     class TokenFormat(models.TextChoices):
@@ -34,6 +35,13 @@ class ApiResource(models.Model):
         default=TokenFormat.OPAQUE,
         help_text="JWT access tokens are checked without a database query; a revoked one is "
         "refused through the shared cache's revocation list.",
+    )
+    resource_servers = models.ManyToManyField(
+        oauth2_settings.APPLICATION_MODEL,
+        blank=True,
+        related_name="served_apis",
+        help_text="Clients that serve this API: they may introspect any token issued for it, "
+        "not only their own.",
     )
     created = models.DateTimeField(auto_now_add=True)
 
@@ -94,8 +102,9 @@ class JwtAccessToken(models.Model):
     """The ``jti`` of an access token issued as an RFC 9068 JWT.
 
     DOT stores only a checksum of each token, so the ``jti`` is kept here, beside the row it
-    belongs to: when that row is deleted (revocation, rotation, suspension...), this one goes
-    with it and its ``jti`` is put on the revocation list the APIs check (``oauth_portal.bearer``).
+    belongs to: when that row is deleted (revocation, rotation, suspension, a deactivated
+    user...), this one goes with it, and the APIs refuse a JWT whose ``jti`` has no row
+    (``oauth_portal.bearer``; the cache in front only remembers the answer for a short while).
     """
 
     access_token = models.OneToOneField(

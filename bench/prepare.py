@@ -151,7 +151,7 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
     from django.db import transaction
 
     from accounts.models import Consent
-    from apis.models import Color
+    from apis.models import ApiResource, Color
     from oauth_portal.models import Application
     from oauth_portal.signing_keys import current_private_key_pem
 
@@ -169,6 +169,9 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
             owner=people[0],
             grant_type=Application.GRANT_CLIENT_CREDENTIALS,
         )
+        # The introspection scenario asks as the service about the web app's tokens: it may,
+        # as a resource server of the API those tokens are for.
+        ApiResource.objects.get(scopes__name=SERVICE_SCOPE).resource_servers.add(service)
         Consent.objects.bulk_create(
             [Consent(user=person, application=web, scope=SCOPE) for person in people]
         )

@@ -11,11 +11,13 @@ included), typed ``at+jwt`` so an ID token can never pass for one, and carries `
 (the user's id, or the client id for client credentials), ``aud``, ``client_id``, ``scope``,
 ``jti``, ``iat`` and ``exp``. It is also stored like any token (as a checksum), so introspection,
 revocation, refresh and the admin treat both formats alike; its ``jti`` is kept in
-``apis.JwtAccessToken`` so revocation can list it (``oauth_portal.bearer``).
+``apis.JwtAccessToken``, whose row dies with the token on every revocation path.
 
 This module is DOT's ``ACCESS_TOKEN_GENERATOR`` (refresh tokens keep oauthlib's random
-generator) and the verifier the APIs use: signature, type, issuer, audience, expiry and the
-revocation list, with no database query.
+generator) and the verifier the APIs use: signature, type, issuer, audience, expiry, and whether
+the ``jti``'s row still exists (``oauth_portal.bearer``: no query while the token cache holds its
+"live" mark, one indexed query otherwise). A token deactivated with its user is refused the same
+way: deactivation deletes the row.
 """
 
 import base64
@@ -60,13 +62,9 @@ def token_audiences(request) -> list[str]:
     named = [value for key, value in (request.decoded_body or []) if key == "resource"]
     if named:
         return named
-    if request.grant_type == "authorization_code":
-        inherited = getattr(request, "grant_resource", None) or []
-    elif request.grant_type == "refresh_token":
-        refresh_token = getattr(request, "refresh_token_instance", None)
-        inherited = (refresh_token.resource or []) if refresh_token else []
-    else:
-        inherited = []
+    # The code's or refresh token's audience, narrowed to the client's allow-list by the
+    # validator (validate_code, validate_refresh_token).
+    inherited = getattr(request, "grant_resource", None) or []
     return list(inherited) or registry.api_identifiers_owning(request.scopes or [])
 
 
@@ -202,7 +200,16 @@ def verify(token: str, *, issuer: str, audience: str | None) -> JwtAccessToken:
         claims = json.loads(_b64decode(payload_b64))
         _check_claims(claims, issuer=issuer, audience=audience)
         return JwtAccessToken(claims)
-    except (ValueError, TypeError, AttributeError, KeyError, binascii.Error, InvalidSignature):
+    # RecursionError: a header of nested arrays ("[[[[..."), which json.loads cannot parse.
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        RecursionError,
+        binascii.Error,
+        InvalidSignature,
+    ):
         raise Invalid("The access token is invalid.") from None
 
 
@@ -217,5 +224,5 @@ def _check_claims(claims, *, issuer: str, audience: str | None) -> None:
         raise Invalid("The access token is not valid for this resource.")
     if not all(isinstance(claims.get(name), str) for name in ("sub", "client_id", "scope", "jti")):
         raise Invalid("The access token is invalid.")
-    if bearer.jti_revoked(claims["jti"]):
+    if not bearer.jwt_access_token_live(jti=claims["jti"], expires_at=claims["exp"]):
         raise Invalid("The access token is invalid.")

@@ -147,5 +147,5 @@ class SigningKeyAdmin(ReadOnlyAdmin):
     """
 
     list_display = ("kid", "is_current", "created", "retired_at", "published_until")
-    exclude = ("private_key_pem",)
+    exclude = ("private_key_encrypted",)
     readonly_fields = ("kid", "is_current", "created", "retired_at", "published_until")

@@ -150,6 +150,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "allowed_origins",
                 "algorithm",
                 "playground_enabled",
+                "token_requests_per_minute",
             )
         },
     )

@@ -8,22 +8,33 @@ token, on any worker or host, then needs no database at all.
 
 Revocation must still win on the very next request everywhere, so every deletion of an access
 token row (revocation, refresh-token rotation, family revocation, consent withdrawal, suspension,
-cascades) writes a *tombstone* over the token's cache entry through a ``post_delete`` signal: a
-tombstone, not a delete, because a request that read the row just before the deletion committed
-could otherwise put the live entry back. Entries are written with ``add`` (never over a
-tombstone), and the tombstone is written again once the deleting transaction commits.
+a user deactivated or their password reset, cascades) writes a *tombstone* over the token's cache
+entry through a ``post_delete`` signal: a tombstone, not a delete, because a request that read
+the row just before the deletion committed could otherwise put the live entry back. Entries are
+written with ``add`` (never over a tombstone), and the tombstone is written again once the
+deleting transaction commits.
 
-JWT access tokens (RFC 9068) are checked without the database: their ``jti`` is looked up in a
-revocation list in the same shared cache, filled from the same signal (``apis.JwtAccessToken``
-rows die with their access token) and kept until the token would have expired anyway.
+JWT access tokens (RFC 9068) are checked the same way, by their ``jti``: a JWT is live while its
+``apis.JwtAccessToken`` row exists (every way an access token dies deletes that row with it). The
+database is the truth; the cache holds only a short-lived "live" mark in front of it, and a
+tombstone when the row goes. So the cache only ever saves a query: a flush, an eviction or an
+attacker filling the cache with revocations of their own tokens makes the next check ask the
+database again, and a revoked token never comes back.
+
+The cache is a convenience, never a dependency: when it fails (Redis down, a timeout), every
+check reads the database instead and one warning a minute per process says so. A tombstone that
+could not be written leaves a stale "live" entry for at most ``PORTAL_BEARER_CACHE_SECONDS``.
 
 Without Redis the cache is Django's database cache: a cache read is then a query like the token
-lookup itself, so ``PORTAL_BEARER_CACHE_SECONDS`` defaults to 0 (off); the revocation list for
-JWTs is kept either way.
+lookup itself, so ``PORTAL_BEARER_CACHE_SECONDS`` defaults to 0 and every check, opaque or JWT,
+is one indexed query.
 """
 
+import functools
 import hashlib
-from datetime import UTC, datetime
+import logging
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import caches
@@ -32,24 +43,77 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
+logger = logging.getLogger(__name__)
+
 TOMBSTONE = "revoked"
+LIVE = "live"
 TOMBSTONE_MARGIN_SECONDS = 5
-# Only the user's id: a view that reads more (userinfo, a profile) loads it fresh, so a changed
-# e-mail address is never served from the cache.
-USER_FIELDS = ("id",)
+OUTAGE_WARNING_INTERVAL_SECONDS = 60.0
 APPLICATION_FIELDS = ("id", "client_id", "name", "status", "client_type", "user_id")
 TOKEN_FIELDS = ("id", "token_checksum", "scope", "expires", "resource", "application_id", "user_id")
-# The same fields, read in one query whether or not the cache is on: a view sees the same partial
-# instances either way (other fields load on first use), and the secret columns never travel.
-LOADED_FIELDS = (
-    *(field.removesuffix("_id") for field in TOKEN_FIELDS),
-    *(f"application__{field}" for field in APPLICATION_FIELDS),
-    *(f"user__{field}" for field in USER_FIELDS),
-)
+
+
+@functools.cache
+def user_fields() -> tuple[str, ...]:
+    """The user's id and whether the account is active (an inactive user's token is refused).
+
+    Nothing else: a view that reads more (userinfo, a profile) loads it fresh, so a changed
+    e-mail address is never served from the cache. A host user model without an ``is_active``
+    field counts as active, as Django's ``AbstractBaseUser`` does.
+    """
+    from django.contrib.auth import get_user_model
+
+    names = {field.attname for field in get_user_model()._meta.concrete_fields}
+    return ("id", "is_active") if "is_active" in names else ("id",)
+
+
+@functools.cache
+def loaded_fields() -> tuple[str, ...]:
+    """The same fields, read in one query whether or not the cache is on: a view sees the same
+    partial instances either way (other fields load on first use), and the secret columns never
+    travel."""
+    return (
+        *(field.removesuffix("_id") for field in TOKEN_FIELDS),
+        *(f"application__{field}" for field in APPLICATION_FIELDS),
+        *(f"user__{field}" for field in user_fields()),
+    )
 
 
 def token_cache():
     return caches[settings.PORTAL_TOKEN_CACHE]
+
+
+class _OutageWarning:
+    """At most one warning per interval per process, however many checks find the cache down."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last: float | None = None
+
+    def emit(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if self._last is not None and now - self._last < OUTAGE_WARNING_INTERVAL_SECONDS:
+                return
+            self._last = now
+        logger.warning(
+            "The token cache (%s) failed with %s; bearer checks read the database meanwhile.",
+            settings.PORTAL_TOKEN_CACHE,
+            type(error).__name__,
+        )
+
+
+outage_warning = _OutageWarning()
+
+
+def _cached(method: str, *args):
+    """``token_cache().<method>(*args)``, or None when the cache fails: the caller then asks
+    the database, which holds the truth anyway."""
+    try:
+        return getattr(token_cache(), method)(*args)
+    except Exception as error:  # any backend's failure: redis.ConnectionError, a timeout...
+        outage_warning.emit(error)
+        return None
 
 
 def token_checksum(token: str) -> str:
@@ -60,8 +124,23 @@ def _entry_key(checksum: str) -> str:
     return f"bearer:{checksum}"
 
 
-def _jti_key(jti: str) -> str:
-    return f"revoked-jti:{jti}"
+def _jwt_key(jti: str) -> str:
+    return f"bearer-jwt:{jti}"
+
+
+def _remember(key: str, value, *, expires_at: float, seconds: int) -> None:
+    """Cache ``value`` for at most ``seconds``, never past the token's expiry, never over a
+    tombstone (``add``)."""
+    left = expires_at - time.time()
+    if left >= 1:
+        _cached("add", key, value, min(seconds, int(left)))
+
+
+def _tombstone(key: str) -> None:
+    """Tombstone a cache entry now and again at commit (see the module docstring)."""
+    timeout = settings.PORTAL_BEARER_CACHE_SECONDS + TOMBSTONE_MARGIN_SECONDS
+    _cached("set", key, TOMBSTONE, timeout)
+    transaction.on_commit(lambda: _cached("set", key, TOMBSTONE, timeout))
 
 
 def access_token_for(token: str):
@@ -69,7 +148,7 @@ def access_token_for(token: str):
     checksum = token_checksum(token)
     seconds = settings.PORTAL_BEARER_CACHE_SECONDS
     if seconds:
-        cached = token_cache().get(_entry_key(checksum))
+        cached = _cached("get", _entry_key(checksum))
         if cached == TOMBSTONE:
             return None
         if cached is not None:
@@ -77,17 +156,39 @@ def access_token_for(token: str):
     access_token = (
         get_access_token_model()
         .objects.select_related("application", "user")
-        .only(*LOADED_FIELDS)
+        .only(*loaded_fields())
         .filter(token_checksum=checksum)
         .first()
     )
     if access_token is not None and seconds:
-        left = (access_token.expires - timezone.now()).total_seconds()
-        if left >= 1:
-            token_cache().add(
-                _entry_key(checksum), _snapshot(access_token), min(seconds, int(left))
-            )
+        _remember(
+            _entry_key(checksum),
+            _snapshot(access_token),
+            expires_at=access_token.expires.timestamp(),
+            seconds=seconds,
+        )
     return access_token
+
+
+def jwt_access_token_live(*, jti: str, expires_at: float) -> bool:
+    """Whether the JWT access token ``jti`` names is still issued: its row exists.
+
+    A cached "live" mark answers without a query for at most ``PORTAL_BEARER_CACHE_SECONDS``;
+    a tombstone answers no; anything else (a miss, a flush, an eviction, a failing cache) asks
+    the database.
+    """
+    from apis.models import JwtAccessToken
+
+    seconds = settings.PORTAL_BEARER_CACHE_SECONDS
+    key = _jwt_key(jti)
+    if seconds:
+        cached = _cached("get", key)
+        if cached is not None:
+            return cached == LIVE
+    live = JwtAccessToken.objects.filter(jti=jti).exists()
+    if live and seconds:
+        _remember(key, LIVE, expires_at=expires_at, seconds=seconds)
+    return live
 
 
 def _values(instance, fields) -> dict:
@@ -107,7 +208,7 @@ def _snapshot(access_token) -> dict:
         "application": _values(access_token.application, APPLICATION_FIELDS)
         if access_token.application_id
         else None,
-        "user": _values(access_token.user, USER_FIELDS) if access_token.user_id else None,
+        "user": _values(access_token.user, user_fields()) if access_token.user_id else None,
     }
 
 
@@ -124,24 +225,9 @@ def _rebuild(entry: dict):
 
 
 def forget_access_token(checksum: str) -> None:
-    """Tombstone a token's cache entry now and again at commit (see the module docstring)."""
-    seconds = settings.PORTAL_BEARER_CACHE_SECONDS
-    if not seconds or not checksum:
-        return
-    key, timeout = _entry_key(checksum), seconds + TOMBSTONE_MARGIN_SECONDS
-    token_cache().set(key, TOMBSTONE, timeout)
-    transaction.on_commit(lambda: token_cache().set(key, TOMBSTONE, timeout))
-
-
-def jti_revoke(jti: str, expires: datetime) -> None:
-    """Put a JWT's ``jti`` on the revocation list until the token would have expired."""
-    left = int((expires - datetime.now(UTC)).total_seconds()) + TOMBSTONE_MARGIN_SECONDS
-    if left > 0:
-        token_cache().set(_jti_key(jti), True, left)
-
-
-def jti_revoked(jti: str) -> bool:
-    return bool(token_cache().get(_jti_key(jti)))
+    """Tombstone an opaque token's cache entry now and again at commit."""
+    if settings.PORTAL_BEARER_CACHE_SECONDS and checksum:
+        _tombstone(_entry_key(checksum))
 
 
 def _on_access_token_deleted(sender, instance, **kwargs) -> None:
@@ -156,12 +242,13 @@ def _on_access_token_saved(sender, instance, created, **kwargs) -> None:
     if created or not settings.PORTAL_BEARER_CACHE_SECONDS:
         return
     key = _entry_key(instance.token_checksum)
-    token_cache().delete(key)
-    transaction.on_commit(lambda: token_cache().delete(key))
+    _cached("delete", key)
+    transaction.on_commit(lambda: _cached("delete", key))
 
 
 def _on_jwt_deleted(sender, instance, **kwargs) -> None:
-    jti_revoke(instance.jti, instance.expires)
+    if settings.PORTAL_BEARER_CACHE_SECONDS and instance.expires > timezone.now():
+        _tombstone(_jwt_key(instance.jti))
 
 
 def connect() -> None:

@@ -1,6 +1,11 @@
 """Our OAUTH2_VALIDATOR_CLASS: DOT's validator plus the rules of RFC 9700 that DOT leaves open.
 
 Each override calls DOT's own implementation and adds one rule or one audit event around it.
+
+Two rules hold at every step that mints from an earlier grant (code redemption, refresh), not
+only at the authorization request: the user must still be active (DOT never checks), and the
+client's allow-list (``Application.allowed_scopes``, and the APIs those scopes belong to for
+RFC 8707 ``resource``) is read again, because an admin may have narrowed it since.
 """
 
 from urllib.parse import parse_qsl
@@ -8,12 +13,13 @@ from urllib.parse import parse_qsl
 from django.db import transaction
 from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
-from oauthlib.oauth2.rfc6749 import errors
+from oauth2_provider.scopes import get_scopes_backend
+from oauthlib.oauth2.rfc6749 import errors, utils
 
 from accounts.consents import consent_touch
 from apis.audiences import resources_allowed_for
 from apis.models import JwtAccessToken
-from oauth_portal import bearer, services
+from oauth_portal import bearer, ratelimits, services
 from oauth_portal.client_secrets import credentials_from_request
 from oauth_portal.models import AuditEvent
 
@@ -42,7 +48,10 @@ class PortalOAuth2Validator(OAuth2Validator):
         application = self._load_application(client_id, request)
         if application is None:
             return False
-        return services.client_secret_verify(application=application, secret=secret)
+        if not services.client_secret_verify(application=application, secret=secret):
+            return False
+        ratelimits.client_authenticated(client_id)
+        return True
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         """A request must name at least one scope, each one the app may ask for.
@@ -73,6 +82,55 @@ class PortalOAuth2Validator(OAuth2Validator):
                 request=request,
             )
 
+    @staticmethod
+    def _allowed_scopes(client, request) -> set[str]:
+        return set(get_scopes_backend().get_available_scopes(application=client, request=request))
+
+    def _still_allowed_scopes(self, client, request, scopes) -> list[str]:
+        """The grant's ``scopes`` the client may still ask for; none left is ``invalid_grant``.
+
+        What was granted but is no longer allowed is dropped, not refused: RFC 6749 §3.3 lets
+        the server issue less than asked (the response's ``scope`` then says what was issued),
+        so a client keeps working with what it may still use, as Keycloak does. A grant with
+        nothing allowed left is dead, and the client must send the user through authorization.
+        """
+        allowed = self._allowed_scopes(client, request)
+        kept = [scope for scope in scopes if scope in allowed]
+        if not kept:
+            raise errors.InvalidGrantError(
+                description="This client may no longer ask for any scope this grant holds.",
+                request=request,
+            )
+        return kept
+
+    def _still_allowed_resources(self, client, request, inherited) -> list[str]:
+        """The APIs the grant was for (RFC 8707) that the client may still ask for.
+
+        An explicit ``resource`` the client may not use is ``invalid_target``. An inherited
+        audience is narrowed like the scopes, but never to nothing: an empty audience would
+        make the new token good at every API, wider than the grant, so that is ``invalid_grant``.
+        DOT records the narrowed list on the token (``_check_and_set_request_resource``).
+        """
+        self._refuse_resources_not_allowed(client, request)
+        if not inherited:
+            return []
+        allowed = resources_allowed_for(client)
+        kept = [resource for resource in inherited if resource in allowed]
+        if not kept:
+            raise errors.InvalidGrantError(
+                description="This client may no longer ask for a token for the APIs this "
+                "grant is for.",
+                request=request,
+            )
+        request.allowed_resources = allowed
+        return kept
+
+    def _check_and_set_request_resource(self, request):
+        super()._check_and_set_request_resource(request)
+        allowed = getattr(request, "allowed_resources", None)
+        if allowed is not None:
+            request.resource = [resource for resource in request.resource if resource in allowed]
+
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
         services.audit_record(
@@ -88,18 +146,27 @@ class PortalOAuth2Validator(OAuth2Validator):
         """Lock the code's row first, so that of several racing redemptions exactly one wins.
 
         The token view runs in one transaction; the losers wait here, then find the code gone
-        and are treated as a replay (which also revokes what the winner got).
+        and are treated as a replay (which also revokes what the winner got). A code of a user
+        deactivated since is ``invalid_grant``; its scopes and APIs are narrowed to the
+        client's allow-list as it is now.
         """
         grants = list(
             get_grant_model().objects.select_for_update().filter(code=code, application=client)
         )
         request.redeeming_grant = grants[0] if grants else None
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            services.authorization_code_replay_handle(
+                code=code, application=client, request=request
+            )
+            return False
+        if not _is_active(request.user):
+            return False
+        request.scopes = self._still_allowed_scopes(client, request, request.scopes)
         # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
-        request.grant_resource = grants[0].resource if grants else []
-        if super().validate_code(client_id, code, client, request, *args, **kwargs):
-            return True
-        services.authorization_code_replay_handle(code=code, application=client, request=request)
-        return False
+        request.grant_resource = self._still_allowed_resources(
+            client, request, grants[0].resource or []
+        )
+        return True
 
     # oauthlib asks DOT about the code being redeemed four more times after validate_code (PKCE
     # challenge and method, redirect URI, nonce), and DOT reads the row each time. These give
@@ -121,11 +188,20 @@ class PortalOAuth2Validator(OAuth2Validator):
         return super().get_code_challenge_method(code, request)
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        """A code redeemed with another redirect URI than it was issued for is ``invalid_grant``
+        (RFC 6749 §5.2: the grant does not match); oauthlib would answer ``invalid_request``."""
         if grant := self._redeeming_grant(request, code):
-            return grant.redirect_uri_allowed(redirect_uri)
-        return super().confirm_redirect_uri(
-            client_id, code, redirect_uri, client, request, *args, **kwargs
-        )
+            confirmed = grant.redirect_uri_allowed(redirect_uri)
+        else:
+            confirmed = super().confirm_redirect_uri(
+                client_id, code, redirect_uri, client, request, *args, **kwargs
+            )
+        if not confirmed:
+            raise errors.InvalidGrantError(
+                description="The redirect_uri does not match the one the code was issued for.",
+                request=request,
+            )
+        return True
 
     def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
         if grant := self._redeeming_grant(request, code):
@@ -150,7 +226,9 @@ class PortalOAuth2Validator(OAuth2Validator):
         """Lock the refresh token's rows first, so racing refreshes queue behind one winner.
 
         A loser then sees the token already rotated, which DOT treats as reuse: it fails with
-        ``invalid_grant`` and the whole family is revoked.
+        ``invalid_grant`` and the whole family is revoked. A refresh token of a user deactivated
+        since is ``invalid_grant`` too; its audience is narrowed to the client's allow-list
+        (its scopes in ``get_original_scopes``).
         """
         checksum = services.token_checksum(refresh_token)
         rows = list(
@@ -162,11 +240,43 @@ class PortalOAuth2Validator(OAuth2Validator):
         ]
         if not valid and replayed and not any(row.revoked is None for row in rows):
             services.refresh_token_replay_record(refresh_token=replayed[0], request=request)
-        return valid
+        if not valid or not _is_active(request.user):
+            return False
+        # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
+        request.grant_resource = self._still_allowed_resources(
+            client, request, request.refresh_token_instance.resource or []
+        )
+        return True
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs):
+        """The refresh token's scopes that the client may still ask for.
+
+        oauthlib checks a ``scope`` asked at refresh against these, so asking again for one
+        taken off the allow-list is ``invalid_scope``; without ``scope``, the new tokens get
+        these, and the next refresh starts from them.
+        """
+        original = super().get_original_scopes(refresh_token, request, *args, **kwargs)
+        return self._still_allowed_scopes(
+            request.client, request, utils.scope_to_list(original) or []
+        )
 
     def _load_access_token(self, token):
         """Every bearer check (userinfo, the APIs) finds the token through the token cache."""
         return bearer.access_token_for(token)
+
+    def validate_bearer_token(self, token, scopes, request):
+        """DOT's check, and the token's user must be active (the token cache keeps
+        ``is_active``, so this costs no query). Deactivation revokes the user's tokens; this
+        refuses one that survived anyway, e.g. a user switched off by a bulk ``update()``."""
+        if not super().validate_bearer_token(token, scopes, request):
+            return False
+        if not _is_active(request.user):
+            request.oauth2_error = {
+                "error": "invalid_token",
+                "error_description": "The access token is invalid.",
+            }
+            return False
+        return True
 
     def get_userinfo_claims(self, request):
         """Userinfo answers from the user's current row, never from the token cache's copy."""
@@ -217,3 +327,8 @@ class PortalOAuth2Validator(OAuth2Validator):
         answers ``consent_required`` itself when the consent does not cover the request.
         """
         return True
+
+
+def _is_active(user) -> bool:
+    """No user (client credentials) is fine; a host user model without ``is_active`` is active."""
+    return user is None or getattr(user, "is_active", True)

@@ -5,9 +5,13 @@ revocation and JWKS endpoints and the Colors API exactly as a developer's code w
 keeps a record of each HTTP exchange to show. A client secret is used for one request and
 never kept: it is not logged, not put in the session, and shown masked.
 
-The calls go to the origin the developer reached us on (``request.build_absolute_uri``). The
-server must therefore be able to serve a second request while one is running: more than one
-gunicorn worker or thread (runserver is threaded).
+The browser-facing URLs (authorization, callback) follow the host the developer reached us on.
+The server-side calls never do: the Host header is the client's to choose, and ALLOWED_HOSTS
+ignores its port, so ``Host: our-host:6379`` would make the server POST to that port and show
+the answer. They go to ``internal_base_url``: ``PORTAL_INTERNAL_BASE_URL``, else the pinned
+issuer's origin (``PORTAL_ISSUER``), else, on Django's own server (runserver, the test live
+server), the loopback port it is bound to. The server must be able to serve a second request
+while one is running: more than one gunicorn worker or thread (runserver is threaded).
 """
 
 import base64
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlencode, urlsplit
 
 import requests
+from django.conf import settings
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 from jwcrypto import jwk, jwt
@@ -94,6 +99,42 @@ class HttpExchange:
         return "\n".join([*lines, "", text[:20000]])
 
 
+NOT_CONFIGURED = (
+    "The playground cannot call this server: set PORTAL_INTERNAL_BASE_URL (the URL this server "
+    "answers on, e.g. http://127.0.0.1:8000) or pin PORTAL_ISSUER."
+)
+# wsgiref, which runserver and Django's test live server use, puts the port it bound in
+# SERVER_PORT; a request cannot change it. Other servers may fill it from the Host header
+# (gunicorn does on a unix socket), so their value is not used.
+DJANGOS_OWN_SERVER = "WSGIServer/"
+
+
+def internal_base_url(request) -> str:
+    """Where the playground's server-side calls go (scheme://host[:port]), never taken from the
+    request's Host header; empty when nothing trustworthy is configured."""
+    configured = settings.PORTAL_INTERNAL_BASE_URL or oauth2_settings.OIDC_ISS_ENDPOINT
+    if configured:
+        parts = urlsplit(configured)
+        return f"{parts.scheme}://{parts.netloc}"
+    if str(request.META.get("SERVER_SOFTWARE", "")).startswith(DJANGOS_OWN_SERVER):
+        port = str(request.META.get("SERVER_PORT", ""))
+        return f"http://127.0.0.1:{port}" if port.isdigit() else ""
+    return ""
+
+
+def internal_url(request, name: str) -> str:
+    """The absolute URL of our endpoint ``name`` for a server-side call ("" if unconfigured)."""
+    base = internal_base_url(request)
+    return f"{base}{reverse(name)}" if base else ""
+
+
+def internal_issuer(request) -> str:
+    """The issuer our token endpoint writes into ID tokens when called at ``internal_url``."""
+    discovery = internal_url(request, "oauth2_provider:oidc-connect-discovery-info")
+    issuer = discovery.removesuffix("/.well-known/openid-configuration")
+    return oauth2_settings.OIDC_ISS_ENDPOINT or issuer
+
+
 def http_session() -> requests.Session:
     """A fresh HTTP session for one playground step (sessions are not thread-safe).
 
@@ -152,6 +193,9 @@ def flow_start(*, request, application, scopes: list[str]) -> dict:
 @sensitive_variables("authorization", "headers")
 def _send(exchange: HttpExchange, *, authorization: str = "") -> HttpExchange:
     """Make the request; ``authorization`` replaces the masked header shown to the developer."""
+    if not exchange.url:
+        exchange.error = NOT_CONFIGURED
+        return exchange
     headers = dict(exchange.headers)
     if authorization:
         headers["Authorization"] = authorization
@@ -218,7 +262,7 @@ def code_exchange(*, request, application, flow: dict, code: str, client_secret:
         "code_verifier": flow["code_verifier"],
     }
     return _client_post(
-        url=request.build_absolute_uri(reverse("oauth2_provider:token")),
+        url=internal_url(request, "oauth2_provider:token"),
         application=application,
         body=body,
         client_secret=client_secret,
@@ -228,7 +272,7 @@ def code_exchange(*, request, application, flow: dict, code: str, client_secret:
 def token_refresh(*, request, application, refresh_token: str, client_secret: str):
     """Trade a refresh token for new tokens (it rotates: the old one stops working)."""
     return _client_post(
-        url=request.build_absolute_uri(reverse("oauth2_provider:token")),
+        url=internal_url(request, "oauth2_provider:token"),
         application=application,
         body={"grant_type": "refresh_token", "refresh_token": refresh_token},
         client_secret=client_secret,
@@ -238,7 +282,7 @@ def token_refresh(*, request, application, refresh_token: str, client_secret: st
 def token_revoke(*, request, application, token: str, client_secret: str):
     """Revoke a token (RFC 7009); revoking a refresh token ends its access token too."""
     return _client_post(
-        url=request.build_absolute_uri(reverse("oauth2_provider:revoke-token")),
+        url=internal_url(request, "oauth2_provider:revoke-token"),
         application=application,
         body={"token": token, "token_type_hint": "refresh_token"},
         client_secret=client_secret,
@@ -249,7 +293,7 @@ def colors_list(*, request, access_token: str) -> HttpExchange:
     """GET /api/colors/ with the access token, as an API consumer would."""
     exchange = HttpExchange(
         method="GET",
-        url=request.build_absolute_uri(reverse("apis:colors")),
+        url=internal_url(request, "apis:colors"),
         headers=[("Authorization", f"Bearer {access_token}"), ("Accept", "application/json")],
     )
     return _send(exchange)
@@ -263,7 +307,7 @@ def id_token_verify(*, request, id_token: str, client_id: str, nonce: str) -> di
     """
     jwks = HttpExchange(
         method="GET",
-        url=request.build_absolute_uri(reverse("oauth2_provider:jwks-info")),
+        url=internal_url(request, "oauth2_provider:jwks-info"),
         headers=[("Accept", "application/json")],
     )
     _send(jwks)
@@ -278,7 +322,7 @@ def id_token_verify(*, request, id_token: str, client_id: str, nonce: str) -> di
             algs=["RS256"],
             expected_type="JWS",
             check_claims={
-                "iss": oauth2_settings.oidc_issuer(request),
+                "iss": internal_issuer(request),
                 "aud": client_id,
                 "exp": None,
                 "nonce": nonce,

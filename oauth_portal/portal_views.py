@@ -99,18 +99,6 @@ def discovery_url(request) -> str:
     return f"{oauth2_settings.oidc_issuer(request)}/.well-known/openid-configuration"
 
 
-def event_rows(events) -> list[dict]:
-    """Audit events as the app page lists them: when, what, and who did it (or whose it was)."""
-    return [
-        {
-            "created": event.created,
-            "what": event.get_type_display(),
-            "who": (event.actor or event.user).get_username() if event.actor or event.user else "",
-        }
-        for event in events
-    ]
-
-
 def settings_initial(application: Application, *, callback_url: str) -> dict:
     """The settings form as the app stands; the playground callback is managed apart."""
     redirect_uris = [uri for uri in application.redirect_uris.split() if uri != callback_url]
@@ -233,7 +221,7 @@ class ApplicationDetailView(OwnedApplicationMixin, View):
             "secret_rows": [] if application.is_public else secret_rows(application),
             "consent_count": selectors.application_consent_count(application=application),
             "chart": token_chart(selectors.application_tokens_per_day(application=application)),
-            "events": event_rows(selectors.application_recent_events(application=application)),
+            "events": selectors.application_recent_events(application=application),
             "discovery_url": discovery_url(self.request),
             "playground_callback_url": callback_url,
             "playground_ready": application.playground_enabled

@@ -17,9 +17,11 @@ limited client is told to wait for (``Retry-After``).
 """
 
 import hashlib
+import logging
 import math
 import random
 import re
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,8 +32,11 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
+from redis.exceptions import RedisError
 
 from oauth_portal.models import RateCounter
+
+logger = logging.getLogger(__name__)
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 RATE_FORMAT = re.compile(r"(\d+)/(\d*)([smhd]?)", re.IGNORECASE)
@@ -39,6 +44,8 @@ RATE_FORMAT = re.compile(r"(\d+)/(\d*)([smhd]?)", re.IGNORECASE)
 # A Redis key outlives its window by a few seconds, so that a host whose clock is slightly behind
 # still finds (rather than recreates and immediately expires) the key of the window it is in.
 REDIS_EXPIRY_MARGIN_SECONDS = 5
+
+REDIS_WARNING_INTERVAL_SECONDS = 60
 
 # How often a request also deletes the table's expired rows; see TableCounters.purge_expired.
 PURGE_PROBABILITY = 1 / 1000
@@ -210,8 +217,23 @@ def count(
         return {}
     cache = cache if cache is not None else caches[rate_limit_cache_alias()]
     if isinstance(cache, RedisCache):
-        return RedisCounters(cache).count(increments, peeks)
+        try:
+            return RedisCounters(cache).count(increments, peeks)
+        except RedisError as exc:
+            # Redis down or timing out: the limits still hold, counted in the database until
+            # Redis answers again, and no request fails for it.
+            _warn_redis_unavailable(exc)
     return TableCounters().count(increments, peeks, now)
+
+
+_redis_warned_at = {"at": 0.0}
+
+
+def _warn_redis_unavailable(exc: Exception) -> None:
+    """One warning a minute per process, not one per request."""
+    if time.monotonic() - _redis_warned_at["at"] >= REDIS_WARNING_INTERVAL_SECONDS:
+        _redis_warned_at["at"] = time.monotonic()
+        logger.warning("Rate limits: Redis unavailable (%s); counting in the database", exc)
 
 
 def rate_limit_cache_alias() -> str:

@@ -25,6 +25,22 @@ def public_client_origin_registered(*, origin: str) -> bool:
     return any(origin in registered.split() for registered in candidates)
 
 
+def apis_served_by(*, application) -> dict[str, set[str]]:
+    """The APIs an admin recorded ``application`` as a resource server of: each identifier
+    with the names of its scopes (disabled ones too: tokens may still carry them). One query."""
+    from apis.models import ApiResource
+
+    served: dict[str, set[str]] = {}
+    rows = ApiResource.objects.filter(resource_servers=application).values_list(
+        "identifier", "scopes__name"
+    )
+    for identifier, scope_name in rows:
+        served.setdefault(identifier, set())
+        if scope_name:
+            served[identifier].add(scope_name)
+    return served
+
+
 # --- Admin: dashboard, client list and scope usage (issue 5) --------------------------------------
 # Imported here rather than at the top so that this section stands on its own.
 
@@ -200,12 +216,47 @@ def application_previous_secrets(*, application) -> QuerySet:
     ).order_by("expires_at")
 
 
-def application_recent_events(*, application, limit: int = 15) -> list:
-    """The latest audit events about ``application``, with who did them."""
+def application_recent_events(*, application, limit: int = 15) -> list[dict]:
+    """The latest audit events about ``application`` as its developer may see them: when, what
+    and who, newest first.
+
+    Only the developer is named. The app's users appear under a pseudonym and administrators as
+    "an administrator": a developer must not learn who uses the app, who refused it, or who on
+    the staff acted on it.
+    """
     from oauth_portal.models import AuditEvent
 
     events = AuditEvent.objects.filter(application=application).select_related("actor", "user")
-    return list(events.order_by("-created", "-id")[:limit])
+    return [
+        {
+            "created": event.created,
+            "what": event.get_type_display(),
+            "who": _event_who(event, application=application),
+        }
+        for event in events.order_by("-created", "-id")[:limit]
+    ]
+
+
+def _event_who(event, *, application) -> str:
+    person = event.actor or event.user
+    if person is None:
+        return ""
+    if person.pk == application.user_id:
+        return person.get_username()
+    actor = event.actor
+    if actor is not None and (actor.is_staff or actor.is_superuser) and actor != event.user:
+        return "an administrator"
+    return user_pseudonym(application=application, user=person)
+
+
+def user_pseudonym(*, application, user) -> str:
+    """A name like "User 3f9a2c" for ``user`` in ``application``'s pages: the same every time
+    within the app, unrelated from one app to another (an HMAC of both ids with the server's
+    secret), so a developer can tell users apart without learning or linking who they are."""
+    from django.utils.crypto import salted_hmac
+
+    digest = salted_hmac("oauth_portal.user-pseudonym", f"{application.pk}:{user.pk}")
+    return f"User {digest.hexdigest()[:6]}"
 
 
 def application_tokens_per_day(*, application, days: int = 30) -> list[tuple]:

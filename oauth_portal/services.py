@@ -20,7 +20,11 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from oauth_portal.client_address import client_ip_address
 from oauth_portal.client_secrets import ClientSecretHMACHasher
 from oauth_portal.models import Application, AuditEvent, ClientSecret, RedeemedCode, SigningKey
-from oauth_portal.signing_keys import generate_private_key_pem
+from oauth_portal.signing_keys import (
+    generate_private_key_pem,
+    private_key_encrypt,
+    private_key_reencrypt,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +93,9 @@ def signing_key_ensure_current() -> SigningKey:
     kid = jwk.JWK.from_pem(pem.encode("ascii")).thumbprint()
     try:
         with transaction.atomic():
-            key = SigningKey.objects.create(kid=kid, private_key_pem=pem, is_current=True)
+            key = SigningKey.objects.create(
+                kid=kid, private_key_encrypted=private_key_encrypt(pem), is_current=True
+            )
     except IntegrityError:
         return SigningKey.objects.get(is_current=True)
     audit_record(event=AuditEvent.Type.SIGNING_KEY_CREATED, kid=kid)
@@ -265,21 +271,28 @@ def client_secret_previous_delete(*, application: Application, secret_id: int, a
 # --- Client lifecycle: shared by the portal, the admin and management commands -------------------
 
 
-def tokens_revoke(*, application: Application, user=None, scope: str | None = None) -> int:
+def tokens_revoke(
+    *, application: Application | None = None, user=None, scope: str | None = None
+) -> int:
     """Revoke refresh tokens and delete access tokens, ID tokens and pending codes of
-    ``application`` (only ``user``'s, and only those carrying ``scope``, when given), in a
-    constant number of queries. Returns how many access tokens died.
+    ``application``, of ``user``, or of ``user`` in ``application`` (only those carrying
+    ``scope``, when given), in a constant number of queries. Returns how many access tokens died.
 
-    Shared by suspension, "revoke all tokens", consent withdrawal and scope removal.
+    Shared by suspension, "revoke all tokens", consent withdrawal, scope removal, and a user
+    deactivated or given a new password (every app at once).
     """
     from oauth2_provider.models import get_grant_model, get_id_token_model
 
-    owner = {} if user is None else {"user": user}
-    access_tokens = get_access_token_model().objects.filter(application=application, **owner)
-    refresh_tokens = get_refresh_token_model().objects.filter(
-        application=application, revoked__isnull=True, **owner
-    )
-    grants = get_grant_model().objects.filter(application=application, **owner)
+    if application is None and user is None:
+        raise ValueError("tokens_revoke needs an application, a user or both.")
+    owner = {
+        name: value
+        for name, value in (("application", application), ("user", user))
+        if value is not None
+    }
+    access_tokens = get_access_token_model().objects.filter(**owner)
+    refresh_tokens = get_refresh_token_model().objects.filter(revoked__isnull=True, **owner)
+    grants = get_grant_model().objects.filter(**owner)
     if scope is not None:
         carrying = [t.pk for t in access_tokens.only("pk", "scope") if scope in t.scope.split()]
         access_tokens = access_tokens.filter(pk__in=carrying)
@@ -291,7 +304,7 @@ def tokens_revoke(*, application: Application, user=None, scope: str | None = No
     refresh_tokens.update(revoked=now, updated=now)
     id_token_ids = list(access_tokens.exclude(id_token=None).values_list("id_token", flat=True))
     deleted, _ = access_tokens.delete()
-    id_tokens = get_id_token_model().objects.filter(application=application, **owner)
+    id_tokens = get_id_token_model().objects.filter(**owner)
     if scope is not None:
         id_tokens = id_tokens.filter(pk__in=id_token_ids)
     id_tokens.delete()
@@ -436,6 +449,26 @@ def application_tokens_revoke(*, application: Application, actor, request=None) 
         application=application,
         access_tokens_revoked=revoked,
     )
+    return revoked
+
+
+@transaction.atomic
+def user_tokens_revoke(*, user, reason: str, request=None) -> int:
+    """Revoke every token and pending code ``user`` holds, in every app, and record why.
+
+    Deactivation and a new password (reset, admin, or a change with "sign out of connected
+    apps" ticked) end what the account gave away: accounts.signals calls this on the user's
+    save. Returns how many access tokens died; a user who had none leaves no event.
+    """
+    revoked = tokens_revoke(user=user)
+    if revoked:
+        audit_record(
+            event=AuditEvent.Type.TOKENS_REVOKED,
+            request=request,
+            user=user,
+            reason=reason,
+            access_tokens_revoked=revoked,
+        )
     return revoked
 
 
@@ -587,7 +620,9 @@ def _signing_key_replace(*, pem: str, kid: str, actor, request) -> SigningKey:
             retired.retired_at = now
             retired.published_until = now + signing_key_published_lifetime()
             retired.save(update_fields=["is_current", "retired_at", "published_until"])
-        key = SigningKey.objects.create(kid=kid, private_key_pem=pem, is_current=True)
+        key = SigningKey.objects.create(
+            kid=kid, private_key_encrypted=private_key_encrypt(pem), is_current=True
+        )
         audit_record(
             event=AuditEvent.Type.SIGNING_KEY_ROTATED,
             request=request,
@@ -597,6 +632,21 @@ def _signing_key_replace(*, pem: str, kid: str, actor, request) -> SigningKey:
             retired_published_until=retired.published_until.isoformat() if retired else "",
         )
     return key
+
+
+@transaction.atomic
+def signing_keys_reencrypt(*, actor=None) -> int:
+    """Encrypt every stored signing key again under the first encryption key; return how many.
+
+    The step that retires an encryption key: once it has run, no row needs the old key. All or
+    nothing: a key no configured encryption key opens stops it before anything is written.
+    """
+    keys = list(SigningKey.objects.select_for_update().order_by("pk"))
+    for key in keys:
+        key.private_key_encrypted = private_key_reencrypt(key.private_key_encrypted, kid=key.kid)
+    SigningKey.objects.bulk_update(keys, ["private_key_encrypted"])
+    admin_action_record(actor=actor, action="signing_keys_reencrypted", keys=len(keys))
+    return len(keys)
 
 
 def audit_prune(*, older_than: timedelta, batch_size: int = 1000, actor=None) -> int:

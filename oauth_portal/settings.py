@@ -5,6 +5,7 @@ start-up instead of surfacing later as a confusing runtime error. Our own settin
 ``PORTAL_`` prefix and are read at call time (``settings.PORTAL_...``), so tests can override them.
 """
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,11 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from oauth_portal.signing_keys import LAZY_CURRENT_PRIVATE_KEY, LAZY_RETIRED_PRIVATE_KEYS
+from oauth_portal.signing_keys import (
+    LAZY_CURRENT_PRIVATE_KEY,
+    LAZY_RETIRED_PRIVATE_KEYS,
+    fernet_keys_parse,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -72,6 +77,10 @@ elif not DEBUG and (
         "DJANGO_SECRET_KEY is too weak for production: use at least 50 random characters."
     )
 
+# Old secret keys still accepted for signatures (sessions, reset links, the signing keys'
+# default encryption key) while DJANGO_SECRET_KEY is being rotated.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS",
     default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [],
@@ -118,6 +127,8 @@ MIDDLEWARE = [
     # Last, as axes asks: it turns a sign-in that tripped the lock into the lock page, and the
     # middleware above still adds their headers (X-Frame-Options, HSTS) to that page.
     "axes.middleware.AxesMiddleware",
+    # Remembers on this browser the accounts signed in here (accounts/sign_in_protection.py).
+    "accounts.sign_in_protection.KnownDeviceMiddleware",
 ]
 
 ROOT_URLCONF = "oauth_portal.urls"
@@ -179,6 +190,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "oauth_portal",
+            # A Redis that stopped answering must fail fast: rate limits then count in the
+            # database and bearer checks read it (never a 500, never a hung worker).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -193,7 +207,8 @@ else:
 # --- Bearer checks (oauth_portal/bearer.py) ----------------------------------------------------
 # Validated opaque tokens are kept in the shared cache this long (revocation still takes effect
 # on the next request: it writes a tombstone). Off by default on the database cache, where a cache
-# read costs as much as the token lookup it would save. The JWT revocation list uses it too.
+# read costs as much as the token lookup it would save. JWT access tokens' "still live" marks
+# use it too; their revocation lives in the database, so a flushed cache revives nothing.
 PORTAL_TOKEN_CACHE = "default"
 PORTAL_BEARER_CACHE_SECONDS = env_int(
     "PORTAL_BEARER_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0
@@ -202,6 +217,9 @@ PORTAL_BEARER_CACHE_SECONDS = env_int(
 PORTAL_REGISTRY_CACHE_SECONDS = env_int("PORTAL_REGISTRY_CACHE_SECONDS", 30, minimum=0)
 
 # --- Rate limits (oauth_portal/ratelimits.py) --------------------------------------------------
+# Failures count against the pair (client, address); every address has a much higher failure
+# ceiling of its own; a client's request volume is counted only once it has authenticated.
+# Successful requests never count toward an address's limit.
 PORTAL_RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLED", True)
 PORTAL_RATELIMIT_CACHE = "default"
 PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = env_rate(
@@ -211,8 +229,47 @@ PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = env_rate(
     "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP", default="2400/m"
 )
 PORTAL_RATELIMIT_AUTH_FAILURES = env_rate("PORTAL_RATELIMIT_AUTH_FAILURES", default="30/m")
+PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP = env_rate(
+    "PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP", default="300/m"
+)
 PORTAL_RATELIMIT_AUTHORIZE_PER_IP = env_rate("PORTAL_RATELIMIT_AUTHORIZE_PER_IP", default="300/m")
-PORTAL_RATELIMIT_SIGN_IN_PER_IP = env_rate("PORTAL_RATELIMIT_SIGN_IN_PER_IP", default="60/m")
+# Account e-mails (sign-up, verification resend, address change, password reset): per target
+# address (each kind of mail counted apart), per requesting address, per account.
+PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ADDRESS = env_rate(
+    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ADDRESS", default="5/h"
+)
+PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_IP = env_rate(
+    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_IP", default="60/h"
+)
+PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT = env_rate(
+    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT", default="10/h"
+)
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated addresses or CIDR networks, each checked at start-up."""
+    values = env.list(name, default=[])
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must list addresses or networks such as 203.0.113.0/24, not {value!r}"
+            ) from exc
+    return values
+
+
+# Known shared addresses (an office NAT) that skip the per-address failure ceilings; the limits
+# per (account, address) and (client, address) still hold behind them.
+PORTAL_RATELIMIT_ADDRESS_ALLOWLIST = env_networks("PORTAL_RATELIMIT_ADDRESS_ALLOWLIST")
+
+# --- Client addresses (oauth_portal/client_address.py) -----------------------------------------
+# How many proxies in front of us append to X-Forwarded-For (a CDN and a load balancer: 2). One
+# setting for the audit log, sign-in lockout and rate limits. DJANGO_BEHIND_TLS_PROXY alone
+# means one.
+PORTAL_TRUSTED_PROXY_COUNT = env_int(
+    "PORTAL_TRUSTED_PROXY_COUNT", 1 if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else 0
+)
 
 # --- Authentication ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -222,6 +279,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # axes first: it refuses a locked account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "accounts.sign_in_protection.SignInProtectionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -244,25 +302,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Sign-in brute force (django-axes) ---------------------------------------------------------
-# Failures are counted in the database (axes' AccessAttempt rows), so a lock holds across
-# processes and hosts. The parameters are alternatives: N failures for one username (from any
-# address) lock that username, and N failures from one address (against any usernames) lock that
-# address. Nothing depends on whether the account exists, so the lock page reveals nothing.
+# --- Sign-in brute force (django-axes and accounts/sign_in_protection.py) -----------------------
+# Three rules, none of which lets a stranger lock someone else out:
+# - N failures for one username from one address lock that pair (django-axes, in the database);
+#   signing in to another account from the address does not clear the pair's count;
+# - PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT failures from one address (any usernames) lock the
+#   address, unless it is on PORTAL_RATELIMIT_ADDRESS_ALLOWLIST;
+# - PORTAL_SIGN_IN_ACCOUNT_FAILURE_LIMIT failures for one username (any addresses) lock it for
+#   browsers it was never signed in from; its owner's known browsers keep working.
+# Tries during a lock are refused before any password is checked and do not extend the lock.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env_int("PORTAL_SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
-# Every try during a lock (even with the right password) restarts the cool-off: someone who keeps
-# guessing stays locked, and "try again in N minutes" is always true.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
-# Only behind our own proxy is X-Forwarded-For believed, and then only the hop that proxy added.
-PORTAL_SIGN_IN_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address_bucket"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 # Our audit log records every sign-in already; axes keeps only what it needs to decide a lock.
 AXES_DISABLE_ACCESS_LOG = True
+PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int(
+    "PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT", 100, minimum=1
+)
+PORTAL_SIGN_IN_ACCOUNT_FAILURE_LIMIT = env_int(
+    "PORTAL_SIGN_IN_ACCOUNT_FAILURE_LIMIT", 20, minimum=1
+)
 
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -354,8 +419,21 @@ PORTAL_ACCESS_TOKEN_SECONDS = env_int("PORTAL_ACCESS_TOKEN_SECONDS", 3600, minim
 PORTAL_REFRESH_TOKEN_SECONDS = env_int("PORTAL_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60)
 # New portal apps start pending until an admin approves them (they work for their developer).
 PORTAL_REQUIRE_APPROVAL = env_bool("PORTAL_REQUIRE_APPROVAL", False)
+# Where the portal playground's server-side calls (token, revocation, JWKS, API) reach this
+# server, e.g. http://127.0.0.1:8000 beside gunicorn. Never taken from the Host header. Empty:
+# PORTAL_ISSUER's origin if pinned, else (runserver, the test live server) the bound port.
+PORTAL_INTERNAL_BASE_URL = env.str("PORTAL_INTERNAL_BASE_URL", default="").strip().rstrip("/")
+if PORTAL_INTERNAL_BASE_URL and not re.fullmatch(r"https?://[^/?#\s]+", PORTAL_INTERNAL_BASE_URL):
+    raise ImproperlyConfigured(
+        "PORTAL_INTERNAL_BASE_URL must be scheme://host[:port], e.g. http://127.0.0.1:8000"
+    )
 # How long a process may reuse the signing keys it read from the database before reading again.
 PORTAL_SIGNING_KEY_CACHE_SECONDS = env_int("PORTAL_SIGNING_KEY_CACHE_SECONDS", 30)
+# Fernet keys (comma-separated) that encrypt the signing keys at rest: the first encrypts, all
+# decrypt. Empty: a key derived from DJANGO_SECRET_KEY. See oauth_portal/signing_keys.py.
+PORTAL_SIGNING_KEY_ENCRYPTION_KEYS = fernet_keys_parse(
+    env.list("PORTAL_SIGNING_KEY_ENCRYPTION_KEYS", default=[])
+)
 
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "oauth_portal.oauth2_validators.PortalOAuth2Validator",

@@ -8,7 +8,10 @@ import json
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.http import Http404, JsonResponse
@@ -25,10 +28,12 @@ from oauth2_provider.exceptions import (
 )
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthlibRequest
+from redis.exceptions import RedisError
 
 from accounts import consents
 from apis.selectors import scopes_for_consent
-from oauth_portal import services
+from oauth_portal import selectors, services
 from oauth_portal.models import AuditEvent
 from oauth_portal.oauth_server import SUPPORTED_GRANT_TYPES
 from oauth_portal.ratelimits import AddressRateLimitMixin, ClientEndpointRateLimitMixin
@@ -290,18 +295,36 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
         return labelled_as_json(response)
 
 
+def authenticated_client(request):
+    """The client ``request`` authenticates as with its credentials, or None.
+
+    Our validator checks the credentials as at the token endpoint and loads the client onto the
+    oauthlib request; DOT's own ``authenticate_client`` answers only yes or no.
+    """
+    core_request = OAuthlibRequest(
+        uri=request.path,
+        http_method=request.method,
+        body=list(request.POST.items()),
+        headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", "")},
+    )
+    if oauth2_settings.OAUTH2_VALIDATOR_CLASS().authenticate_client(core_request):
+        return core_request.client
+    return None
+
+
 class ClientAuthenticationRequiredMixin:
     """RFC 7662 §2.1 and RFC 7009 §2.1: only an authenticated client may ask.
 
     DOT's introspection view also accepts a bearer token, and answers 403 when nobody
-    authenticates; we require client credentials and answer 401 ``invalid_client``.
+    authenticates; we require client credentials and answer 401 ``invalid_client``. The
+    authenticated client is kept on ``request.portal_client``.
     """
 
     def authenticate_client(self, request) -> bool:
         """Once per request: DOT's view authenticates the client again after our check."""
-        if not hasattr(request, "portal_client_authenticated"):
-            request.portal_client_authenticated = super().authenticate_client(request)
-        return request.portal_client_authenticated
+        if not hasattr(request, "portal_client"):
+            request.portal_client = authenticated_client(request)
+        return request.portal_client is not None
 
     def dispatch(self, request, *args, **kwargs):
         if request.method == "POST" and not self.authenticate_client(request):
@@ -312,12 +335,48 @@ class ClientAuthenticationRequiredMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
+def introspection_allowed(*, client, answer: dict) -> bool:
+    """Whether ``client`` may learn about the live token DOT described in ``answer``: its own
+    token, or a token for an API it serves. A token's recorded audience (RFC 8707) names its
+    APIs; a token without one is for every API whose scopes it carries."""
+    if answer.get("client_id") == client.client_id:
+        return True
+    served = selectors.apis_served_by(application=client)
+    audiences = answer.get("aud") or []
+    if isinstance(audiences, str):
+        audiences = [audiences]
+    if audiences:
+        return any(audience in served for audience in audiences)
+    scopes = set(answer.get("scope", "").split())
+    return any(scopes & api_scopes for api_scopes in served.values())
+
+
 # Machine-to-machine endpoints authenticate clients, not browsers: no CSRF (as in DOT).
 @method_decorator(csrf_exempt, name="dispatch")
 class IntrospectTokenView(
     ClientEndpointRateLimitMixin, ClientAuthenticationRequiredMixin, dot_views.IntrospectTokenView
 ):
+    """RFC 7662 introspection, answered only about tokens the asking client may know of.
+
+    Any client can register in the portal, so DOT's answer (who the user is, what was granted,
+    to which client) goes only to the token's own client and to the resource servers of an API
+    the token is for; anyone else gets ``{"active": false}``, exactly as for an unknown token,
+    so not even the token's existence leaks (RFC 7662 §2.2). The user's name goes out only when
+    the token was granted ``profile``.
+    """
+
     http_method_names = ["post", "options"]
+
+    def get_token_response(self, token_value=None):
+        response = super().get_token_response(token_value)
+        answer = json.loads(response.content) if response.status_code == 200 else {}
+        if not answer.get("active"):
+            return response
+        if not introspection_allowed(client=self.request.portal_client, answer=answer):
+            return JsonResponse({"active": False})
+        if "profile" not in answer.get("scope", "").split():
+            answer.pop("username", None)
+        return JsonResponse(answer)
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
@@ -386,24 +445,53 @@ class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
 class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
     """OpenID Connect RP-initiated logout, on the audit log.
 
-    DOT validates ``id_token_hint`` and ``post_logout_redirect_uri`` against the registration;
-    without a redirect URI the user sees our signed-out page instead of being sent to ``/``.
+    DOT follows a ``post_logout_redirect_uri`` registered on the app a bare ``client_id`` names;
+    anyone can copy a client id, so that made /o/logout/ a redirector to any app's address,
+    suspended apps' included. We follow one only for an app proven by a verified
+    ``id_token_hint`` (which DOT checks against the ``client_id`` when both are sent) and usable
+    by the token's user (a suspended app never; a pending one only for its developer).
+    Otherwise the user is signed out as usual and sees our signed-out page.
     """
 
+    def dispatch(self, request, *args, **kwargs):
+        self.proven_application = None
+        return super().dispatch(request, *args, **kwargs)
+
     def validate_logout_request(self, id_token_hint, client_id, post_logout_redirect_uri):
-        """DOT's checks, with malformed hints and unknown clients refused instead of a 500."""
+        """DOT's checks, with malformed hints and unknown clients refused instead of a 500.
+
+        Without a hint the return address is never followed, so DOT need not check it.
+        """
         try:
-            return super().validate_logout_request(
-                id_token_hint, client_id, post_logout_redirect_uri
+            application, token_user = super().validate_logout_request(
+                id_token_hint, client_id, post_logout_redirect_uri if id_token_hint else None
             )
         except ObjectDoesNotExist as exc:
             raise InvalidOIDCClientError() from exc
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise InvalidIDTokenError() from exc
+        if id_token_hint and application is not None and application.usable_by(token_user):
+            self.proven_application = application
+        return application, token_user
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.proven_application is None:
+            initial["post_logout_redirect_uri"] = None
+        return initial
+
+    def get_context_data(self, **kwargs):
+        # An app named by a bare client id is not shown: the page would vouch for it.
+        if self.proven_application is None:
+            kwargs.pop("application", None)
+        return super().get_context_data(**kwargs)
 
     def do_logout(
         self, application=None, post_logout_redirect_uri=None, state=None, token_user=None
     ):
+        application = self.proven_application
+        if application is None:
+            post_logout_redirect_uri = None
         user = self.request.user if self.request.user.is_authenticated else token_user
         response = super().do_logout(application, post_logout_redirect_uri, state, token_user)
         if user is not None:
@@ -438,16 +526,40 @@ class UserInfoView(dot_views.UserInfoView):
 
 
 class HealthView(View):
-    """``/healthz``: 200 when the database answers, 503 when it does not."""
+    """``/healthz``: 503 when the database does not answer; 200 otherwise, "degraded" when Redis
+    is configured but does not answer (limits and bearer checks then use the database, so the
+    host still serves every request and should stay in rotation)."""
 
     def get(self, request):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
-        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        if not database_reachable():
             return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-        return JsonResponse({"status": "ok", "database": "reachable"})
+        body = {"status": "ok", "database": "reachable"}
+        redis_ok = redis_reachable()
+        if redis_ok is not None:
+            body["cache"] = "reachable" if redis_ok else "unreachable"
+            body["status"] = "ok" if redis_ok else "degraded"
+        return JsonResponse(body)
+
+
+def database_reachable() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+    return True
+
+
+def redis_reachable() -> bool | None:
+    """Whether the shared Redis cache answers a PING; None when no Redis is configured."""
+    cache = caches[settings.PORTAL_RATELIMIT_CACHE]
+    if not isinstance(cache, RedisCache):
+        return None
+    try:
+        return bool(cache._cache.get_client().ping())
+    except RedisError:
+        return False
 
 
 class DemoCallbackView(View):

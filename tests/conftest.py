@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import caches
 
 from apis import registry
+from oauth_portal import ratelimits
 from oauth_portal.signing_keys import forget_memoised_keys
 from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFactory
 
@@ -18,9 +19,11 @@ def fast_and_fresh(settings):
     ]
     forget_memoised_keys()
     registry.forget()
+    ratelimits.forget_client_rates()
     yield
     forget_memoised_keys()
     registry.forget()
+    ratelimits.forget_client_rates()
     caches["tokens"].clear()
 
 

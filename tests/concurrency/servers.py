@@ -99,7 +99,6 @@ def server_environment(database_url: str) -> dict[str, str]:
         "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT": "1200/m",
         "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP": "2400/m",
         "PORTAL_RATELIMIT_AUTHORIZE_PER_IP": "600/m",
-        "PORTAL_RATELIMIT_SIGN_IN_PER_IP": "60/m",
         "PORTAL_SIGNING_KEY_CACHE_SECONDS": str(SIGNING_KEY_CACHE_SECONDS),
         "PORTAL_REGISTRY_CACHE_SECONDS": str(REGISTRY_CACHE_SECONDS),
         **shared_cache_environment(),

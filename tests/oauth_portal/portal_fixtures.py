@@ -90,7 +90,9 @@ def other_developer(db):
 
 
 @pytest.fixture
-def portal(developer):
+def portal(developer, settings):
+    # The playground's server-side calls go here (in_process_http answers them).
+    settings.PORTAL_INTERNAL_BASE_URL = PORTAL_HOST
     client = HttpsClient()
     client.force_login(developer)
     return client
