@@ -1,6 +1,6 @@
 # make run   - install into .venv, migrate, seed demo data, serve on http://127.0.0.1:$(PORT)
 # make test  - install into .venv if needed and run the test suite
-# make bench - serve with gunicorn as production does, load it, print the table (README "Benchmark")
+# make bench - serve with gunicorn as production does, load it, print the table (docs/benchmark.md)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
