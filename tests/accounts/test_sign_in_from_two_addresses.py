@@ -44,6 +44,8 @@ def server(live_server, settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.PORTAL_TRUSTED_PROXY_COUNT = 0
+    # An hour's window, so that no window ends in the middle of a test and splits its count.
+    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "30/h"
     return live_server.url.replace("localhost", "127.0.0.1")
 
 

@@ -47,7 +47,7 @@ def client_credentials(client, app, secret=None, address=CLIENT_HOME):
 def test_wrong_secrets_naming_a_client_do_not_shut_it_out_at_its_own_address(
     client, service_app, settings
 ):
-    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "30/m"
+    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "30/h"
     statuses = [
         client_credentials(client, service_app, secret="guess", address=ATTACKER).status_code
         for _ in range(31)
@@ -60,7 +60,7 @@ def test_wrong_secrets_naming_a_client_do_not_shut_it_out_at_its_own_address(
 def test_unauthenticated_requests_naming_a_client_do_not_spend_its_volume(
     client, service_app, settings
 ):
-    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "5/m"
+    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "5/h"
     for n in range(20):  # from many addresses, so no failure limit is reached
         client_credentials(client, service_app, secret="guess", address=f"203.0.113.{n}")
 
@@ -72,7 +72,7 @@ def test_unauthenticated_requests_naming_a_client_do_not_spend_its_volume(
 
 
 def test_a_public_clients_users_are_not_limited_by_the_per_client_default(client, settings):
-    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "5/m"
+    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "5/h"
     spa = PublicApplicationFactory()
     statuses = [
         client.post(
@@ -98,7 +98,7 @@ def test_the_limit_set_on_a_client_applies_once_it_has_authenticated(client, ser
 
 
 def test_a_client_set_to_no_limit_is_never_limited(client, service_app, settings):
-    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "2/m"
+    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "2/h"
     service_app.token_requests_per_minute = 0
     service_app.save()
 
@@ -108,7 +108,7 @@ def test_a_client_set_to_no_limit_is_never_limited(client, service_app, settings
 
 
 def test_one_address_guessing_many_clients_meets_the_address_ceiling(client, settings):
-    settings.PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP = "10/m"
+    settings.PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP = "10/h"
     apps = [
         ApplicationFactory(authorization_grant_type="client-credentials", redirect_uris="")
         for _ in range(11)
@@ -125,8 +125,8 @@ def test_one_address_guessing_many_clients_meets_the_address_ceiling(client, set
 def test_successful_requests_from_one_address_never_count_toward_its_ceilings(
     client, service_app, settings
 ):
-    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = "5/m"
-    settings.PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP = "5/m"
+    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = "5/h"
+    settings.PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP = "5/h"
 
     statuses = {client_credentials(client, service_app).status_code for _ in range(20)}
 

@@ -35,7 +35,7 @@ def client_credentials(client, app, secret=CLIENT_SECRET, ip="10.0.0.1"):
 
 
 def test_repeated_failed_client_authentication_is_slowed_down(client, service_app, settings):
-    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "3/m"
+    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "3/h"
     for _ in range(3):
         assert client_credentials(client, service_app, secret="guess").status_code == 401
 
@@ -52,7 +52,7 @@ def test_repeated_failed_client_authentication_is_slowed_down(client, service_ap
 def test_failures_from_one_address_do_not_block_the_client_elsewhere_before_its_own_limit(
     client, service_app, settings
 ):
-    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "3/m"
+    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "3/h"
     other = ApplicationFactory(authorization_grant_type="client-credentials", redirect_uris="")
     for _ in range(3):
         client_credentials(client, other, secret="guess", ip="10.9.9.9")
@@ -66,7 +66,7 @@ def test_well_behaved_client_is_not_limited_by_default(client, service_app):
 
 
 def test_per_client_limit_applies_to_all_requests(client, service_app, settings):
-    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "5/m"
+    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "5/h"
     statuses = [
         client_credentials(client, service_app, ip=f"10.0.1.{n}").status_code for n in range(6)
     ]
@@ -74,7 +74,7 @@ def test_per_client_limit_applies_to_all_requests(client, service_app, settings)
 
 
 def test_introspection_and_revocation_are_limited_too(client, service_app, settings):
-    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "2/m"
+    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = "2/h"
     auth = {"HTTP_AUTHORIZATION": basic_auth(service_app.client_id), "REMOTE_ADDR": "10.0.2.1"}
     assert client.post("/o/introspect/", {"token": "x"}, **auth).status_code == 200
     assert client.post("/o/revoke_token/", {"token": "x"}, **auth).status_code == 200
@@ -82,7 +82,7 @@ def test_introspection_and_revocation_are_limited_too(client, service_app, setti
 
 
 def test_authorize_endpoint_limits_refused_requests_per_address(signed_in, app, settings):
-    settings.PORTAL_RATELIMIT_AUTHORIZE_PER_IP = "2/m"
+    settings.PORTAL_RATELIMIT_AUTHORIZE_PER_IP = "2/h"
     _verifier, challenge = pkce_pair()
     url = authorize_url(authorize_params(app, challenge=challenge))
     unknown_client = authorize_url({**authorize_params(app, challenge=challenge), "client_id": "x"})

@@ -29,7 +29,7 @@ def redis_down(settings):
 
 
 def test_token_requests_are_served_and_still_limited_while_redis_is_down(redis_down, settings):
-    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "3/m"
+    settings.PORTAL_RATELIMIT_AUTH_FAILURES = "3/h"
     app = ApplicationFactory(authorization_grant_type="client-credentials", redirect_uris="")
     body = {"grant_type": "client_credentials", "scope": "colors:read"}
 
