@@ -1,32 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Consent, User
-from oauth_portal import services
-from oauth_portal.admin_readonly import USER_AND_CLIENT_SEARCH, ReadOnlyAdmin
+from accounts.models import User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = DjangoUserAdmin.fieldsets + (("Verification", {"fields": ("email_verified",)}),)
     list_display = ("username", "email", "email_verified", "is_staff", "date_joined")
-
-
-@admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
-    """What each user allowed each app: read-only; an admin may revoke a consent (and with it
-    the app's tokens for that user) through ``services.consent_revoke_by_admin``."""
-
-    list_display = ("user", "application", "scope", "granted_at", "updated_at", "last_used_at")
-    list_select_related = ("user", "application")
-    list_filter = ("granted_at", "last_used_at")
-    search_fields = USER_AND_CLIENT_SEARCH
-    date_hierarchy = "granted_at"
-    actions = ("revoke",)
-
-    @admin.action(description="Revoke selected consents and their tokens", permissions=["revoke"])
-    def revoke(self, request, queryset):
-        consents = list(queryset)
-        for consent in consents:
-            services.consent_revoke_by_admin(consent=consent, actor=request.user, request=request)
-        self.message_user(request, f"Revoked {len(consents)} consent(s) and their tokens.")

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -15,44 +14,3 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
-
-
-class Consent(models.Model):
-    """What one user allowed one app: the scopes (and audiences) granted, and when.
-
-    DOT keeps no consent; this row lets the consent page be skipped when nothing new is asked,
-    show only the new scopes when more is asked, and be listed and withdrawn on the
-    connected-apps page.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
-    )
-    application = models.ForeignKey(
-        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
-        on_delete=models.CASCADE,
-        related_name="consents",
-    )
-    scope = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
-    resource = models.JSONField(default=list, blank=True, help_text="Granted audiences (RFC 8707).")
-    granted_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "application"], name="one_consent_per_user_and_app"
-            )
-        ]
-        ordering = ["-updated_at"]
-
-    def __str__(self):
-        return f"{self.user} → {self.application}"
-
-    @property
-    def scopes(self) -> set[str]:
-        return set(self.scope.split())
-
-    def covers(self, scopes) -> bool:
-        return set(scopes) <= self.scopes

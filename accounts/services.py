@@ -27,10 +27,9 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.timesince import timeuntil
 
 from accounts.tokens import email_verification_token
-from oauth_portal.client_address import client_address_bucket
-from oauth_portal.models import AuditEvent
-from oauth_portal.ratelimits import first_exceeded_limit
-from oauth_portal.services import audit_record
+from oauth_portal.audit.client_address import client_address_bucket
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.ratelimits import first_exceeded_limit
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ def _limit_reached(*, request, checks) -> int:
     exceeded = first_exceeded_limit(count=checks)
     if exceeded is None:
         return 0
-    audit_record(
+    AuditEvent.objects.record(
         event=AuditEvent.Type.RATE_LIMITED,
         request=request,
         limit=exceeded.group,
@@ -126,13 +125,15 @@ def _limit_reached(*, request, checks) -> int:
 
 def sign_in_succeeded(*, request, user) -> None:
     """Record a successful sign-in (Django has already rotated the session key)."""
-    audit_record(event=AuditEvent.Type.SIGN_IN_SUCCEEDED, request=request, actor=user, user=user)
+    AuditEvent.objects.record(
+        event=AuditEvent.Type.SIGN_IN_SUCCEEDED, request=request, actor=user, user=user
+    )
 
 
 def sign_in_failed(*, request, username: str) -> None:
     """Record a failed sign-in. The attempted name is kept (bounded), never the password."""
     user = get_user_model().objects.filter(username=username).first() if username else None
-    audit_record(
+    AuditEvent.objects.record(
         event=AuditEvent.Type.SIGN_IN_FAILED,
         request=request,
         user=user,
@@ -141,7 +142,9 @@ def sign_in_failed(*, request, username: str) -> None:
 
 
 def signed_out(*, request, user) -> None:
-    audit_record(event=AuditEvent.Type.SIGNED_OUT, request=request, actor=user, user=user)
+    AuditEvent.objects.record(
+        event=AuditEvent.Type.SIGNED_OUT, request=request, actor=user, user=user
+    )
 
 
 def user_sign_up(*, request, username: str, email: str, password: str) -> tuple[User, MailOutcome]:
@@ -155,7 +158,9 @@ def user_sign_up(*, request, username: str, email: str, password: str) -> tuple[
     account_mail_request_count(request=request)
     with transaction.atomic():
         user = User.objects.create_user(username=username, email=email, password=password)
-        audit_record(event=AuditEvent.Type.SIGNED_UP, request=request, actor=user, user=user)
+        AuditEvent.objects.record(
+            event=AuditEvent.Type.SIGNED_UP, request=request, actor=user, user=user
+        )
     return user, email_verification_send(request=request, user=user)
 
 
@@ -184,7 +189,7 @@ def profile_update(
             user.email_verified = False
         user.save(update_fields=[*changed, "email_verified"])
         # Field names only: the values are personal data the audit log does not need.
-        audit_record(
+        AuditEvent.objects.record(
             event=AuditEvent.Type.PROFILE_CHANGED,
             request=request,
             actor=user,
@@ -275,7 +280,9 @@ def email_verify(*, request, uidb64: str, token: str) -> User | None:
     if not _verified_mark_set(user):
         return None
     user.email_verified = True
-    audit_record(event=AuditEvent.Type.EMAIL_VERIFIED, request=request, actor=user, user=user)
+    AuditEvent.objects.record(
+        event=AuditEvent.Type.EMAIL_VERIFIED, request=request, actor=user, user=user
+    )
     return user
 
 
@@ -299,7 +306,9 @@ def _verified_mark_set(user: User) -> bool:
 
 def password_change_record(*, request, user: User) -> None:
     """Record a password change made by the signed-in user (Django's form saved it)."""
-    audit_record(event=AuditEvent.Type.PASSWORD_CHANGED, request=request, actor=user, user=user)
+    AuditEvent.objects.record(
+        event=AuditEvent.Type.PASSWORD_CHANGED, request=request, actor=user, user=user
+    )
 
 
 def password_reset_request_count(*, request, email: str) -> None:
@@ -318,7 +327,7 @@ def password_reset_request_record(*, request, email: str) -> None:
     someone probing for accounts shows up in it.
     """
     user = User.objects.filter(email__iexact=email, is_active=True).first()
-    audit_record(
+    AuditEvent.objects.record(
         event=AuditEvent.Type.PASSWORD_RESET_REQUESTED,
         request=request,
         user=user,
@@ -328,7 +337,9 @@ def password_reset_request_record(*, request, email: str) -> None:
 
 def password_reset_record(*, request, user: User) -> None:
     """Record a password set through a reset link (Django's form saved it)."""
-    audit_record(event=AuditEvent.Type.PASSWORD_RESET, request=request, actor=user, user=user)
+    AuditEvent.objects.record(
+        event=AuditEvent.Type.PASSWORD_RESET, request=request, actor=user, user=user
+    )
 
 
 def _user_from_uidb64(uidb64: str) -> User | None:

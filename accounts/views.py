@@ -15,8 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from accounts import consents, forms, services
-from accounts.signals import password_change_keeps_tokens
+from accounts import forms, services
+from oauth_portal.server import consents
+from oauth_portal.server.tokens_follow_account import password_change_keeps_tokens
 
 
 class SignInView(auth_views.LoginView):

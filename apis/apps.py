@@ -3,9 +3,4 @@ from django.apps import AppConfig
 
 class ApisConfig(AppConfig):
     name = "apis"
-    verbose_name = "APIs and scopes"
-
-    def ready(self):
-        from apis import registry
-
-        registry.connect()
+    verbose_name = "Sample Colors API"

@@ -21,8 +21,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
-from apis import registry
-from oauth_portal import access_tokens
+from oauth_portal.server import access_tokens, registry
 
 
 def bearer_token_in_header(request) -> str | None:

@@ -1,84 +1,7 @@
+"""The sample Colors API's data."""
+
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
-from oauth2_provider.settings import oauth2_settings
-
-
-class ApiResource(models.Model):
-    """A protected API: its audience identifier (RFC 8707 resource) owns a set of scopes.
-
-    ``access_token_format`` decides what a token minted for this API alone looks like: an
-    opaque random string checked against the database (the default), or an RFC 9068 JWT that
-    the API verifies with the server's public keys (see ``oauth_portal/access_tokens.py``).
-    ``resource_servers`` are the clients an admin trusts to introspect this API's tokens.
-    """
-
-    class TokenFormat(models.TextChoices):
-        OPAQUE = "opaque", "Opaque (checked against the server)"
-        JWT = "jwt", "JWT (RFC 9068, verified with the server's keys)"
-
-    name = models.CharField(max_length=100, unique=True)
-    identifier = models.URLField(
-        unique=True, help_text="Audience identifier, e.g. https://api.example.test/colors"
-    )
-    description = models.TextField(blank=True, default="")
-    base_path = models.CharField(
-        max_length=200,
-        blank=True,
-        default="",
-        help_text="Where this server serves the API, e.g. /api/colors/. A token minted for "
-        "another API's audience is refused here (RFC 8707).",
-    )
-    access_token_format = models.CharField(
-        max_length=10,
-        choices=TokenFormat.choices,
-        default=TokenFormat.OPAQUE,
-        help_text="JWT access tokens are checked without a database query; a revoked one is "
-        "refused through the shared cache's revocation list.",
-    )
-    resource_servers = models.ManyToManyField(
-        oauth2_settings.APPLICATION_MODEL,
-        blank=True,
-        related_name="served_apis",
-        help_text="Clients that serve this API: they may introspect any token issued for it, "
-        "not only their own.",
-    )
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "API"
-
-    def __str__(self):
-        return self.name
-
-
-scope_name_validator = RegexValidator(
-    r"^[\x21\x23-\x5b\x5d-\x7e]+$",
-    "A scope name is printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3).",
-)
-
-
-class Scope(models.Model):
-    """One permission an app may ask for, described in words the end user understands.
-
-    OpenID Connect scopes (``openid``, ``profile``, ``email``) belong to no API.
-    """
-
-    name = models.CharField(max_length=100, unique=True, validators=[scope_name_validator])
-    description = models.CharField(
-        max_length=200, help_text='Shown on the consent page, e.g. "See your saved colors".'
-    )
-    api = models.ForeignKey(
-        ApiResource, null=True, blank=True, on_delete=models.PROTECT, related_name="scopes"
-    )
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["api__name", "name"]
-
-    def __str__(self):
-        return self.name
 
 
 class Color(models.Model):
@@ -96,27 +19,3 @@ class Color(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.hex})"
-
-
-class JwtAccessToken(models.Model):
-    """The ``jti`` of an access token issued as an RFC 9068 JWT.
-
-    DOT stores only a checksum of each token, so the ``jti`` is kept here, beside the row it
-    belongs to: when that row is deleted (revocation, rotation, suspension, a deactivated
-    user...), this one goes with it, and the APIs refuse a JWT whose ``jti`` has no row
-    (``oauth_portal.bearer``; the cache in front only remembers the answer for a short while).
-    """
-
-    access_token = models.OneToOneField(
-        oauth2_settings.ACCESS_TOKEN_MODEL,
-        on_delete=models.CASCADE,
-        related_name="jwt",
-    )
-    jti = models.CharField(max_length=64, unique=True)
-    expires = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "JWT access token"
-
-    def __str__(self):
-        return f"JWT {self.jti[:8]}…"

@@ -76,9 +76,9 @@ def _jwt_access_tokens(*, user, application, count: int) -> list[str]:
     from oauth2_provider.models import set_token_value
     from oauth2_provider.settings import oauth2_settings
 
-    from apis import registry
-    from apis.models import JwtAccessToken
-    from oauth_portal.access_tokens import jwt_claims, sign
+    from oauth_portal.server import registry
+    from oauth_portal.server.access_tokens import jwt_claims, sign
+    from oauth_portal.server.models import JwtAccessToken
 
     audience = registry.api_serving("/api/colors/").identifier
     tokens, raws = [], []
@@ -129,7 +129,7 @@ def _create_users(run_id: str, count: int) -> list:
 
 
 def _create_application(*, run_id: str, kind: str, owner, grant_type: str):
-    from oauth_portal.models import Application
+    from oauth_portal.server.models import Application
 
     secret = secrets.token_urlsafe(48)
     app = Application(
@@ -150,10 +150,9 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
     """Clients, users with consent, colors, reusable tokens and the signing key; returns state."""
     from django.db import transaction
 
-    from accounts.models import Consent
-    from apis.models import ApiResource, Color
-    from oauth_portal.models import Application
-    from oauth_portal.signing_keys import current_private_key_pem
+    from apis.models import Color
+    from oauth_portal.server.models import ApiResource, Application, Consent
+    from oauth_portal.server.signing_keys import current_private_key_pem
 
     with transaction.atomic():
         people = _create_users(run_id, users)
@@ -258,7 +257,7 @@ def mint(*, state: dict, kind: str, count: int) -> list[dict]:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from oauth_portal.models import Application
+    from oauth_portal.server.models import Application
 
     application = Application.objects.get(pk=state["web"]["pk"])
     users = list(get_user_model().objects.filter(pk__in=state["user_pks"]))
@@ -276,7 +275,8 @@ def cleanup(*, state: dict) -> None:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from oauth_portal.models import Application, AuditEvent
+    from oauth_portal.audit.models import AuditEvent
+    from oauth_portal.server.models import Application
 
     apps = [state["web"]["pk"], state["service"]["pk"]]
     with transaction.atomic():

@@ -1,12 +1,8 @@
 from django.apps import AppConfig
 
 
-class OAuthPortalConfig(AppConfig):
+class SiteConfig(AppConfig):
+    """Our reference site: its demo data command and pages. No models."""
+
     name = "oauth_portal"
-    verbose_name = "OAuth portal"
-
-    def ready(self):
-        from oauth_portal import bearer, cors
-
-        cors.connect()
-        bearer.connect()
+    verbose_name = "Reference site"

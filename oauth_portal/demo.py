@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from oauth_portal.models import Application
+from oauth_portal.server.models import Application
 
 DEMO_CALLBACK_PATH = "/demo/callback"
 PUBLIC_CLIENT_ID = "demo-public-app"

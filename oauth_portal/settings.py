@@ -13,7 +13,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from oauth_portal.signing_keys import (
+from oauth_portal.server.signing_keys import (
     LAZY_CURRENT_PRIVATE_KEY,
     LAZY_RETIRED_PRIVATE_KEYS,
     fernet_keys_parse,
@@ -92,7 +92,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
     # Django's admin with our AdminSite (the dashboard on the index page).
-    "oauth_portal.admin_site.PortalAdminConfig",
+    "oauth_portal.server.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -106,6 +106,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "oauth2_provider",
     "axes",
+    # The pluggable apps (a host site installs these three)...
+    "oauth_portal.audit",
+    "oauth_portal.server",
+    "oauth_portal.portal",
+    # ...and our own site's: its users, the sample Colors API, the demo data.
     "accounts",
     "apis",
     "oauth_portal",
@@ -118,7 +123,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, which reads the body first: unreadable or NUL-laden input gets a clean 400.
-    "oauth_portal.middleware.HostileInputMiddleware",
+    "oauth_portal.server.middleware.HostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,7 +133,7 @@ MIDDLEWARE = [
     # middleware above still adds their headers (X-Frame-Options, HSTS) to that page.
     "axes.middleware.AxesMiddleware",
     # Remembers on this browser the accounts signed in here (accounts/sign_in_protection.py).
-    "accounts.sign_in_protection.KnownDeviceMiddleware",
+    "oauth_portal.server.sign_in_protection.KnownDeviceMiddleware",
 ]
 
 ROOT_URLCONF = "oauth_portal.urls"
@@ -279,7 +284,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # axes first: it refuses a locked account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "accounts.sign_in_protection.SignInProtectionBackend",
+    "oauth_portal.server.sign_in_protection.SignInProtectionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -289,7 +294,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
-    "oauth_portal.client_secrets.ClientSecretHMACHasher",
+    "oauth_portal.server.client_secrets.ClientSecretHMACHasher",
 ]
 # The key of the client-secret HMAC. Defaults to one derived from DJANGO_SECRET_KEY; set it
 # separately to rotate DJANGO_SECRET_KEY without invalidating every client secret.
@@ -317,9 +322,9 @@ AXES_FAILURE_LIMIT = env_int("PORTAL_SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address_bucket"
-AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "oauth_portal.server.sign_in_lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "oauth_portal.server.sign_in_lockout.client_address_bucket"
+AXES_USERNAME_CALLABLE = "oauth_portal.server.sign_in_lockout.attempted_username"
 # Our audit log records every sign-in already; axes keeps only what it needs to decide a lock.
 AXES_DISABLE_ACCESS_LOG = True
 PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int(
@@ -411,8 +416,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Portal ID <noreply@localhost>")
 
 # --- OAuth 2.0 / OpenID Connect (django-oauth-toolkit) -----------------------------------------
-OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth_portal.Application"
-# DOT's own (the default), named because apis.JwtAccessToken points at it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "portal_server.Application"
+# DOT's own (the default), named because our JwtAccessToken points at it.
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 
 PORTAL_ACCESS_TOKEN_SECONDS = env_int("PORTAL_ACCESS_TOKEN_SECONDS", 3600, minimum=60)
@@ -436,16 +441,16 @@ PORTAL_SIGNING_KEY_ENCRYPTION_KEYS = fernet_keys_parse(
 )
 
 OAUTH2_PROVIDER = {
-    "OAUTH2_VALIDATOR_CLASS": "oauth_portal.oauth2_validators.PortalOAuth2Validator",
-    "OIDC_SERVER_CLASS": "oauth_portal.oauth_server.PortalServer",
-    "SCOPES_BACKEND_CLASS": "apis.scopes.ScopeRegistry",
+    "OAUTH2_VALIDATOR_CLASS": "oauth_portal.server.oauth2_validators.PortalOAuth2Validator",
+    "OIDC_SERVER_CLASS": "oauth_portal.server.oauth_server.PortalServer",
+    "SCOPES_BACKEND_CLASS": "oauth_portal.server.scopes.ScopeRegistry",
     "CLIENT_SECRET_HASHER": "portal_hmac_sha256",
-    "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": "apis.audiences.token_audience_allows",
+    "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": "oauth_portal.server.audiences.token_audience_allows",
     # RFC 9068 JWT access tokens for the APIs that choose them; refresh tokens stay random.
-    "ACCESS_TOKEN_GENERATOR": "oauth_portal.access_tokens.generate_access_token",
+    "ACCESS_TOKEN_GENERATOR": "oauth_portal.server.access_tokens.generate_access_token",
     "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
     "OIDC_ENABLED": True,
-    # Keys live in the database (oauth_portal.SigningKey); these lazy values read them there, so
+    # Keys live in the database (portal_server.SigningKey); these lazy values read them there, so
     # every worker and host signs and publishes the same keys.
     "OIDC_RSA_PRIVATE_KEY": LAZY_CURRENT_PRIVATE_KEY,
     "OIDC_RSA_PRIVATE_KEYS_INACTIVE": LAZY_RETIRED_PRIVATE_KEYS,
@@ -492,11 +497,11 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
     # Our admin classes (oauth_portal/admin_clients.py, admin_tokens.py): services for every
     # change, and never a secret or token value on screen.
-    "APPLICATION_ADMIN_CLASS": "oauth_portal.admin_clients.ApplicationAdmin",
-    "ACCESS_TOKEN_ADMIN_CLASS": "oauth_portal.admin_tokens.AccessTokenAdmin",
-    "REFRESH_TOKEN_ADMIN_CLASS": "oauth_portal.admin_tokens.RefreshTokenAdmin",
-    "GRANT_ADMIN_CLASS": "oauth_portal.admin_tokens.GrantAdmin",
-    "ID_TOKEN_ADMIN_CLASS": "oauth_portal.admin_tokens.IDTokenAdmin",
+    "APPLICATION_ADMIN_CLASS": "oauth_portal.server.admin.clients.ApplicationAdmin",
+    "ACCESS_TOKEN_ADMIN_CLASS": "oauth_portal.server.admin.tokens.AccessTokenAdmin",
+    "REFRESH_TOKEN_ADMIN_CLASS": "oauth_portal.server.admin.tokens.RefreshTokenAdmin",
+    "GRANT_ADMIN_CLASS": "oauth_portal.server.admin.tokens.GrantAdmin",
+    "ID_TOKEN_ADMIN_CLASS": "oauth_portal.server.admin.tokens.IDTokenAdmin",
 }
 
 # --- Django REST framework ---------------------------------------------------------------------
@@ -514,7 +519,7 @@ REST_FRAMEWORK = {
 # --- Developer portal: API docs (drf-spectacular) ---------------------------------------------
 # OpenAPI 3 generated from the DRF views, with DOT's OAuth 2.0 authorization-code flow as the
 # security scheme; Swagger UI and its assets come from drf-spectacular-sidecar (our static files,
-# no CDN). The endpoints, scopes and absolute URLs are filled in by oauth_portal.portal_openapi.
+# no CDN). The endpoints, scopes and absolute URLs are filled in by oauth_portal.portal.openapi.
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portal ID APIs",
@@ -539,13 +544,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "oauth_portal.portal_openapi.absolute_oauth_urls",
+        "oauth_portal.portal.openapi.absolute_oauth_urls",
     ],
 }
 
 # --- CORS --------------------------------------------------------------------------------------
 # Browser clients may call only these paths; which origins may do so is decided per request from
-# the registered public clients (oauth_portal.cors), plus the operator's list below.
+# the registered public clients (oauth_portal.server.cors), plus the operator's list below.
 CORS_URLS_REGEX = r"^/(o/(token|userinfo|revoke_token)/|api/).*$"
 PORTAL_CORS_EXTRA_ORIGINS = env.list("PORTAL_CORS_ALLOWED_ORIGINS", default=[])
 

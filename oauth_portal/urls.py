@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from oauth_portal.views import DemoCallbackView, HealthView, OAuthServerMetadataView
+from oauth_portal.server.views import DemoCallbackView, HealthView, OAuthServerMetadataView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
-    path("o/", include("oauth_portal.oauth_urls")),
+    path("o/", include("oauth_portal.server.urls")),
     # RFC 8414 §3: the metadata for issuer https://host/o lives at
     # https://host/.well-known/oauth-authorization-server/o
     path(
@@ -15,7 +15,7 @@ urlpatterns = [
         name="oauth-server-metadata-issuer",
     ),
     path("accounts/", include("accounts.urls")),
-    path("portal/", include("oauth_portal.portal_urls")),
+    path("portal/", include("oauth_portal.portal.urls")),
     path("api/", include("apis.urls")),
     path("admin/", admin.site.urls),
     path("healthz", HealthView.as_view(), name="healthz"),

@@ -1,9 +1,8 @@
 import pytest
 from django.core.cache import caches
 
-from apis import registry
-from oauth_portal import ratelimits
-from oauth_portal.signing_keys import forget_memoised_keys
+from oauth_portal.server import ratelimits, registry
+from oauth_portal.server.signing_keys import forget_memoised_keys
 from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFactory
 
 
@@ -13,7 +12,7 @@ def fast_and_fresh(settings):
     from a rolled-back test."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
-        "oauth_portal.client_secrets.ClientSecretHMACHasher",
+        "oauth_portal.server.client_secrets.ClientSecretHMACHasher",
         # Secrets hashed before the HMAC hasher existed must keep working.
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]

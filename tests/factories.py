@@ -1,8 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from apis.models import ApiResource, Scope
-from oauth_portal.models import Application
+from oauth_portal.server.models import ApiResource, Application, Scope
 
 CLIENT_SECRET = "test-client-secret-that-is-long-enough-0123456789"
 REDIRECT_URI = "https://client.example.test/callback"

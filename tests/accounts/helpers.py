@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.core import mail
 from django.test import Client
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 
 NEW_PASSWORD = "Tr1cky-Lantern-Mosaic"
 OTHER_PASSWORD = "Quiet-Harbour-Spindle-42"

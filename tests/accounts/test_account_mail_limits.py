@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.accounts.helpers import sign_up
 
 pytestmark = pytest.mark.django_db

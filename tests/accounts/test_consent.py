@@ -6,10 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import consents
-from accounts.models import Consent
-from apis.models import Scope
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import consents
+from oauth_portal.server.models import Consent, Scope
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import (
     authorize_params,

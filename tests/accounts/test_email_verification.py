@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.tokens import EmailVerificationTokenGenerator, email_verification_token
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.accounts.helpers import events_of, mailed_path, only_event, only_mail, sign_up
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import get_code, mint_access_token, redeem

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from freezegun import freeze_time
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

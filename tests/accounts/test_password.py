@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.accounts.helpers import (
     NEW_PASSWORD,
     OTHER_PASSWORD,

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.accounts.helpers import events_of, mailed_path, only_event, only_mail
 from tests.factories import UserFactory
 from tests.oauth_helpers import mint_access_token

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import get_code, query_of, redeem
 

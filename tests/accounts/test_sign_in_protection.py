@@ -17,8 +17,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
 from freezegun import freeze_time
 
-from accounts.lockout import client_address_bucket
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.sign_in_lockout import client_address_bucket
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.accounts.helpers import (
     NEW_PASSWORD,
     can_sign_in,

@@ -17,10 +17,9 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from apis import registry
-from apis.models import ApiResource
-from oauth_portal import services
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import registry, services
+from oauth_portal.server.models import ApiResource
 from tests.accounts.helpers import NEW_PASSWORD, can_sign_in, mailed_path, only_mail
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import get_code, mint_access_token, redeem, token_request

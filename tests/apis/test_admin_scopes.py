@@ -7,10 +7,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Consent
-from apis.models import ApiResource, Scope
-from oauth_portal.models import AuditEvent
-from oauth_portal.selectors import scope_usage
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import ApiResource, Consent, Scope
+from oauth_portal.server.selectors import scope_usage
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import (
     authorize_params,
@@ -23,7 +22,7 @@ from tests.oauth_portal.test_admin_clients import admin_form_data, page_messages
 
 pytestmark = pytest.mark.django_db
 
-SCOPES = "admin:apis_scope_changelist"
+SCOPES = "admin:portal_server_scope_changelist"
 
 
 def form_and_inline_data(response) -> dict:
@@ -62,7 +61,7 @@ def photos_read(api):
 
 
 def test_admin_creates_an_api_with_its_scopes_and_both_are_recorded(admin_client, admin_user):
-    url = reverse("admin:apis_apiresource_add")
+    url = reverse("admin:portal_server_apiresource_add")
     data = form_and_inline_data(admin_client.get(url)) | {
         "name": "Calendar API",
         "identifier": "https://api.example.test/calendar",
@@ -88,7 +87,7 @@ def test_admin_creates_an_api_with_its_scopes_and_both_are_recorded(admin_client
 
 
 def test_editing_a_scope_inline_records_only_the_scope_change(admin_client, api, photos_read):
-    url = reverse("admin:apis_apiresource_change", args=[api.pk])
+    url = reverse("admin:portal_server_apiresource_change", args=[api.pk])
     page = admin_client.get(url)
     index = inline_index(page, photos_read)
     data = form_and_inline_data(page) | {f"scopes-{index}-description": "See your albums"}
@@ -104,7 +103,7 @@ def test_editing_a_scope_inline_records_only_the_scope_change(admin_client, api,
 
 def test_unused_scope_is_deleted_and_recorded(admin_client, photos_read):
     response = admin_client.post(
-        reverse("admin:apis_scope_delete", args=[photos_read.pk]), {"post": "yes"}
+        reverse("admin:portal_server_scope_delete", args=[photos_read.pk]), {"post": "yes"}
     )
 
     assert response.status_code == 302
@@ -117,7 +116,7 @@ def test_scope_in_use_cannot_be_deleted_only_disabled(admin_client, photos_read)
     Consent.objects.create(
         user=UserFactory(), application=ApplicationFactory(), scope="photos:read"
     )
-    url = reverse("admin:apis_scope_delete", args=[photos_read.pk])
+    url = reverse("admin:portal_server_scope_delete", args=[photos_read.pk])
 
     page = admin_client.get(url).content.decode()
     response = admin_client.post(url, {"post": "yes"})
@@ -143,7 +142,7 @@ def test_bulk_delete_refuses_when_any_selected_scope_is_in_use(admin_client, pho
 
 def test_scope_in_use_cannot_be_deleted_from_the_api_page(admin_client, api, photos_read):
     mint_access_token(user=UserFactory(), app=ApplicationFactory(), scope="photos:read")
-    url = reverse("admin:apis_apiresource_change", args=[api.pk])
+    url = reverse("admin:portal_server_apiresource_change", args=[api.pk])
     page = admin_client.get(url)
     data = form_and_inline_data(page) | {f"scopes-{inline_index(page, photos_read)}-DELETE": "on"}
 
@@ -156,7 +155,7 @@ def test_scope_in_use_cannot_be_deleted_from_the_api_page(admin_client, api, pho
 
 
 def test_api_with_scopes_cannot_be_deleted(admin_client, api, photos_read):
-    url = reverse("admin:apis_apiresource_delete", args=[api.pk])
+    url = reverse("admin:portal_server_apiresource_delete", args=[api.pk])
 
     response = admin_client.post(url, {"post": "yes"})
 

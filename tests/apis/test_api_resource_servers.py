@@ -4,8 +4,8 @@ on those clients (and only they, besides each token's own client) may introspect
 import pytest
 from django.urls import reverse
 
-from apis.models import ApiResource
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import ApiResource
 from tests.apis.test_admin_scopes import form_and_inline_data
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, mint_access_token
@@ -26,7 +26,7 @@ def test_admin_makes_a_client_a_resource_server_of_an_api(admin_client, admin_us
     backend = ApplicationFactory(name="Colors backend")
     token = mint_access_token(user=user, app=app, scope="colors:read")
     assert introspect(admin_client, backend, token) == {"active": False}
-    url = reverse("admin:apis_apiresource_change", args=[colors.pk])
+    url = reverse("admin:portal_server_apiresource_change", args=[colors.pk])
     data = form_and_inline_data(admin_client.get(url)) | {"resource_servers": [backend.pk]}
 
     response = admin_client.post(url, data)
@@ -43,7 +43,7 @@ def test_the_api_admin_page_offers_the_resource_servers_field(admin_client):
     colors = ApiResource.objects.get(identifier=COLORS)
     backend = ApplicationFactory(name="Colors backend")
 
-    page = admin_client.get(reverse("admin:apis_apiresource_change", args=[colors.pk]))
+    page = admin_client.get(reverse("admin:portal_server_apiresource_change", args=[colors.pk]))
 
     field = page.context["adminform"].form.fields["resource_servers"]
     assert backend in field.queryset

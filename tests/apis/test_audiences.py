@@ -3,7 +3,7 @@ only ask for APIs it is allowed, and introspection shows the audience."""
 
 import pytest
 
-from apis.models import ApiResource, Scope
+from oauth_portal.server.models import ApiResource, Scope
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, get_code, redeem, token_request
 

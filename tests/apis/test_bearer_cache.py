@@ -12,9 +12,8 @@ from django.utils import timezone
 from freezegun import freeze_time
 from oauth2_provider.models import get_access_token_model, set_token_value
 
-from accounts import consents
-from apis.models import ApiResource, Scope
-from oauth_portal import services
+from oauth_portal.server import consents, services
+from oauth_portal.server.models import ApiResource, Scope
 from tests.oauth_helpers import basic_auth, get_code, mint_access_token, redeem, token_request
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +144,7 @@ def test_a_cached_token_still_expires_on_time(client, warm_token):
 def test_the_cache_holds_no_secret(client, warm_token, settings):
     from django.core.cache import caches
 
-    from oauth_portal.bearer import token_checksum
+    from oauth_portal.server.bearer import token_checksum
 
     entry = caches[settings.PORTAL_TOKEN_CACHE].get(f"bearer:{token_checksum(warm_token)}")
 

@@ -11,8 +11,8 @@ from freezegun import freeze_time
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from apis.models import ApiResource, Scope
-from oauth_portal import services
+from oauth_portal.server import services
+from oauth_portal.server.models import ApiResource, Scope
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, get_code, redeem, token_request
 
@@ -25,7 +25,7 @@ def colors_uses_jwt(db):
     ApiResource.objects.filter(identifier=COLORS).update(
         access_token_format=ApiResource.TokenFormat.JWT
     )
-    from apis import registry
+    from oauth_portal.server import registry
 
     registry.forget()
 

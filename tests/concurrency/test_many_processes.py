@@ -151,7 +151,9 @@ def test_token_revoked_at_one_process_is_refused_at_the_other(servers):
     assert (refreshed.status_code, refreshed.json()["error"]) == (400, "invalid_grant")
 
 
-COLORS_API_FORMAT_SQL = "UPDATE apis_apiresource SET access_token_format = %s WHERE base_path = %s"
+COLORS_API_FORMAT_SQL = (
+    "UPDATE portal_server_apiresource SET access_token_format = %s WHERE base_path = %s"
+)
 
 
 @pytest.fixture
@@ -264,10 +266,10 @@ def test_simultaneous_rotations_from_two_processes_both_succeed(servers):
 
     database = servers.database
     assert kids(servers.a)  # the first read of the keys creates the first one
-    [(keys_before,)] = database.rows("SELECT COUNT(*) FROM oauth_portal_signingkey")
+    [(keys_before,)] = database.rows("SELECT COUNT(*) FROM portal_server_signingkey")
     # Hold the current key's row lock so both rotations queue behind it, then let them go.
     with psycopg.connect(database.url.replace("postgres://", "postgresql://", 1)) as holder:
-        holder.execute("SELECT id FROM oauth_portal_signingkey WHERE is_current FOR UPDATE")
+        holder.execute("SELECT id FROM portal_server_signingkey WHERE is_current FOR UPDATE")
         rotations = [manage_start(database.environment, "rotate_signing_key") for _ in range(2)]
         try:
             deadline = time.monotonic() + COMMAND_TIMEOUT
@@ -285,5 +287,5 @@ def test_simultaneous_rotations_from_two_processes_both_succeed(servers):
         err[-600:] for rotation, (_out, err) in zip(rotations, outcomes) if rotation.returncode
     ]
     assert not errors, errors
-    assert database.rows("SELECT COUNT(*) FROM oauth_portal_signingkey WHERE is_current") == [(1,)]
-    assert database.rows("SELECT COUNT(*) FROM oauth_portal_signingkey") == [(keys_before + 2,)]
+    assert database.rows("SELECT COUNT(*) FROM portal_server_signingkey WHERE is_current") == [(1,)]
+    assert database.rows("SELECT COUNT(*) FROM portal_server_signingkey") == [(keys_before + 2,)]

@@ -129,7 +129,7 @@ def access_token_rows(database: Database, access_token: str) -> int:
 
 def audit_events(database: Database, event_type: str) -> int:
     [(count,)] = database.rows(
-        "SELECT COUNT(*) FROM oauth_portal_auditevent WHERE type = %s", (event_type,)
+        "SELECT COUNT(*) FROM portal_audit_auditevent WHERE type = %s", (event_type,)
     )
     return count
 
@@ -163,7 +163,7 @@ def test_racing_redemptions_of_one_code_give_exactly_one_token_response(
     # winner got: the one family this code started is entirely dead, and nothing else exists.
     assert audit_events(deployment.database, "code.reused") - replays_before == RACERS - 1
     assert deployment.database.rows(
-        "SELECT COUNT(*) FROM oauth_portal_redeemedcode WHERE code_checksum = %s",
+        "SELECT COUNT(*) FROM portal_server_redeemedcode WHERE code_checksum = %s",
         (checksum(issued.code),),
     ) == [(1,)]
     assert family_state(deployment.database, winner["refresh_token"]) == {

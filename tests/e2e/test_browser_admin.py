@@ -10,9 +10,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Consent
-from oauth_portal import services
-from oauth_portal.models import Application, AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import Application, Consent
 from tests.e2e.conftest import needs_chromium
 from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFactory
 from tests.oauth_helpers import mint_access_token
@@ -24,7 +23,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def record_days_ago(event_type: str, days: int, times: int, **fields) -> None:
-    ids = [services.audit_record(event=event_type, **fields).pk for _ in range(times)]
+    ids = [AuditEvent.objects.record(event=event_type, **fields).pk for _ in range(times)]
     moment = timezone.now() - timedelta(days=days)
     AuditEvent.objects.filter(pk__in=ids).update(created=moment)
 
@@ -92,13 +91,13 @@ def test_admin_finds_suspends_investigates_and_reactivates_a_client(page, server
     screenshot("admin-dashboard")
 
     page.get_by_role("link", name="Applications").first.click()
-    page.wait_for_url("**/admin/oauth_portal/application/")
+    page.wait_for_url("**/admin/portal_server/application/")
     expect(page.get_by_role("link", name="Old Integration")).to_be_visible()
     screenshot("admin-client-list")
 
     page.locator("#searchbar").fill("devon")
     page.get_by_role("button", name="Search").click()
-    page.wait_for_url("**/admin/oauth_portal/application/?q=devon")
+    page.wait_for_url("**/admin/portal_server/application/?q=devon")
     assert page.get_by_role("link", name="Team Notes").count() == 0
     run_action_on(page, "Color Scraper", "Suspend selected clients…")
     page.get_by_label("Reason").fill("Scraping every user's colors")
@@ -112,11 +111,11 @@ def test_admin_finds_suspends_investigates_and_reactivates_a_client(page, server
     page.get_by_text("Suspended: Scraping every user's colors").wait_for()
     screenshot("admin-client-change")
     page.get_by_role("link", name="What this client did").click()
-    page.wait_for_url("**/admin/oauth_portal/auditevent/?application__id__exact=*")
+    page.wait_for_url("**/admin/portal_audit/auditevent/?application__id__exact=*")
     expect(page.get_by_role("link", name="Client suspended")).to_be_visible()
     expect(page.get_by_text("Refresh token reuse detected").first).to_be_visible()
 
-    page.goto(f"{server_url}/admin/oauth_portal/application/?status__exact=suspended")
+    page.goto(f"{server_url}/admin/portal_server/application/?status__exact=suspended")
     run_action_on(page, "Color Scraper", "Reactivate selected clients (suspended)")
     page.get_by_text("Reactivated 1 client.").wait_for()
     scraper.refresh_from_db()

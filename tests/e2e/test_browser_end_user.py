@@ -7,9 +7,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Consent
-from apis.models import Scope
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import Consent, Scope
 from tests.e2e.conftest import needs_chromium
 from tests.factories import PublicApplicationFactory
 from tests.oauth_helpers import pkce_pair

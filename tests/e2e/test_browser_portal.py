@@ -6,7 +6,8 @@ plus desktop-width views of the same pages (portal-*-desktop)."""
 
 import pytest
 
-from oauth_portal.models import Application, AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import Application
 from tests.e2e.conftest import needs_chromium
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -22,9 +22,8 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from accounts.models import Consent
 from apis.models import Color
-from oauth_portal.models import ClientSecret, RedeemedCode
+from oauth_portal.server.models import ClientSecret, Consent, RedeemedCode
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 

@@ -32,7 +32,7 @@ FORM = "application/x-www-form-urlencoded"
 
 def nul_bug(where: str) -> tuple:
     """Names the lookup a NUL here would reach (a 500 on PostgreSQL before
-    oauth_portal.middleware.HostileInputMiddleware refused NUL early); no longer an xfail."""
+    oauth_portal.server.middleware.HostileInputMiddleware refused NUL early); no longer an xfail."""
     return ()
 
 

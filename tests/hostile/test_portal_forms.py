@@ -20,7 +20,7 @@ from tests.hostile.harness import (
 pytestmark = pytest.mark.django_db
 
 try:
-    from oauth_portal import portal_urls  # noqa: F401
+    from oauth_portal.portal import urls as portal_urls  # noqa: F401
 except ImportError:  # pragma: no cover - the portal is optional while it is being built
     pytest.skip(
         "no developer portal (oauth_portal/portal_urls.py) in this build", allow_module_level=True
@@ -121,7 +121,7 @@ def test_registration_with_one_hostile_field_registers_only_valid_apps(
     context = exchange.response.context
     if exchange.status == 200 and context and context.get("registered"):
         # Valid after all: one new app, owned by the developer, with clean redirect URIs.
-        assert exchange.added == {"oauth_portal.Application": 1}, str(exchange)
+        assert exchange.added == {"portal_server.Application": 1}, str(exchange)
         application = context["application"]
         assert application.user_id == developer.pk
         for uri in application.redirect_uris.split():

@@ -7,8 +7,9 @@ import requests
 from django.test import Client
 from requests.structures import CaseInsensitiveDict
 
-from oauth_portal import portal_playground, services
-from oauth_portal.models import Application
+from oauth_portal.portal import playground as portal_playground
+from oauth_portal.server import services
+from oauth_portal.server.models import Application
 from tests.factories import UserFactory
 
 # What the test modules take with `import *`: the fixtures (pytest finds them by name there).

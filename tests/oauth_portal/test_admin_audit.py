@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from apis.models import ApiResource
-from oauth_portal import services
-from oauth_portal.models import Application, AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import ApiResource, Application
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import (
     authorize_params,
@@ -34,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 WRONG_PASSWORD = "Wr0ng-but-Memorable-Pa55"
-AUDIT_LIST = "admin:oauth_portal_auditevent_changelist"
+AUDIT_LIST = "admin:portal_audit_auditevent_changelist"
 
 # What the issue asks to be on the record.
 LISTED_TYPES = [
@@ -88,7 +87,7 @@ def test_every_listed_event_is_recorded_and_none_holds_a_credential(admin_client
     credentials = [PASSWORD, WRONG_PASSWORD]
 
     # An admin creates a client (approved at once, since an admin made it).
-    page = admin_client.get(reverse("admin:oauth_portal_application_add"))
+    page = admin_client.get(reverse("admin:portal_server_application_add"))
     data = admin_form_data(page) | {
         "name": "Audited app",
         "user": str(alice.pk),
@@ -97,7 +96,7 @@ def test_every_listed_event_is_recorded_and_none_holds_a_credential(admin_client
         "redirect_uris": "https://audited.example.test/callback",
         "algorithm": Application.RS256_ALGORITHM,
     }
-    created = admin_client.post(reverse("admin:oauth_portal_application_add"), data)
+    created = admin_client.post(reverse("admin:portal_server_application_add"), data)
     secret = created.context["rotated"][0]["secret"]
     app = Application.objects.get(name="Audited app")
     credentials.append(secret)
@@ -135,16 +134,16 @@ def test_every_listed_event_is_recorded_and_none_holds_a_credential(admin_client
         credentials += [tokens["access_token"], tokens["refresh_token"], tokens["id_token"]]
 
     # The admin edits, rotates, suspends, reactivates, revokes, exports and deletes.
-    change_url = reverse("admin:oauth_portal_application_change", args=[app.pk])
+    change_url = reverse("admin:portal_server_application_change", args=[app.pk])
     admin_client.post(change_url, admin_form_data(admin_client.get(change_url)) | {"name": "Re"})
     rotated = run_action(admin_client, "rotate_secret", app, confirm="yes", grace="0")
     credentials.append(rotated.context["rotated"][0]["secret"])
     run_action(admin_client, "suspend", app, confirm="yes", reason="Audit test")
     run_action(admin_client, "reactivate", app)
     run_action(admin_client, "revoke_tokens", app)
-    api_page = admin_client.get(reverse("admin:apis_apiresource_add"))
+    api_page = admin_client.get(reverse("admin:portal_server_apiresource_add"))
     admin_client.post(
-        reverse("admin:apis_apiresource_add"),
+        reverse("admin:portal_server_apiresource_add"),
         admin_form_data(api_page)
         | {
             "name": "Audited API",
@@ -161,7 +160,7 @@ def test_every_listed_event_is_recorded_and_none_holds_a_credential(admin_client
         admin_client, "export_csv", AuditEvent.objects.first(), url_name=AUDIT_LIST
     ).getvalue()
     admin_client.post(
-        reverse("admin:oauth_portal_application_delete", args=[app.pk]), {"post": "yes"}
+        reverse("admin:portal_server_application_delete", args=[app.pk]), {"post": "yes"}
     )
 
     recorded = set(AuditEvent.objects.values_list("type", flat=True))
@@ -178,10 +177,10 @@ def test_every_listed_event_is_recorded_and_none_holds_a_credential(admin_client
 def events(db):
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     app, other = ApplicationFactory(name="Watched"), ApplicationFactory(name="Other")
-    services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, user=alice, application=app)
-    services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, user=bob, application=other)
-    services.audit_record(event=AuditEvent.Type.SIGN_IN_FAILED, user=bob)
-    services.audit_record(event=AuditEvent.Type.CLIENT_CHANGED, actor=alice, application=other)
+    AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, user=alice, application=app)
+    AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, user=bob, application=other)
+    AuditEvent.objects.record(event=AuditEvent.Type.SIGN_IN_FAILED, user=bob)
+    AuditEvent.objects.record(event=AuditEvent.Type.CLIENT_CHANGED, actor=alice, application=other)
     return alice, bob, app, other
 
 
@@ -210,10 +209,10 @@ def test_audit_log_filters_by_type_client_person_and_date(admin_client, events):
 def test_audit_log_is_read_only(admin_client, events):
     event = AuditEvent.objects.first()
 
-    assert admin_client.get(reverse("admin:oauth_portal_auditevent_add")).status_code == 403
-    change = reverse("admin:oauth_portal_auditevent_change", args=[event.pk])
+    assert admin_client.get(reverse("admin:portal_audit_auditevent_add")).status_code == 403
+    change = reverse("admin:portal_audit_auditevent_change", args=[event.pk])
     assert admin_client.post(change, {"type": "admin.action"}).status_code == 403
-    delete = reverse("admin:oauth_portal_auditevent_delete", args=[event.pk])
+    delete = reverse("admin:portal_audit_auditevent_delete", args=[event.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.count() == 4
 
@@ -237,7 +236,7 @@ def test_csv_export_holds_the_selected_events_and_is_itself_recorded(
 
 
 def test_csv_export_defuses_spreadsheet_formulas(admin_client, events):
-    event = services.audit_record(event=AuditEvent.Type.SIGN_IN_FAILED, attempted_username="x")
+    event = AuditEvent.objects.record(event=AuditEvent.Type.SIGN_IN_FAILED, attempted_username="x")
     AuditEvent.objects.filter(pk=event.pk).update(user_agent='=HYPERLINK("http://evil")')
 
     response = run_action(admin_client, "export_csv", event, url_name=AUDIT_LIST)
@@ -263,9 +262,9 @@ def test_staff_without_audit_permission_cannot_read_or_export(events):
 def test_prune_audit_deletes_only_events_older_than_asked(capsys):
     with freeze_time("2026-01-01 12:00:00"):
         for _ in range(5):
-            services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED)
+            AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED)
     with freeze_time("2026-03-25 12:00:00"):
-        recent = services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED)
+        recent = AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED)
 
     with freeze_time("2026-04-10 12:00:00"):
         call_command("prune_audit", "--older-than", "90d", "--batch-size", "2")
@@ -278,9 +277,9 @@ def test_prune_audit_deletes_only_events_older_than_asked(capsys):
 
 def test_prune_audit_accepts_hours(capsys):
     with freeze_time("2026-01-01 00:00:00"):
-        services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED)
+        AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED)
     with freeze_time("2026-01-01 05:00:00"):
-        kept = services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED)
+        kept = AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED)
     with freeze_time("2026-01-01 13:00:00"):
         call_command("prune_audit", "--older-than", "12h")
 
@@ -289,7 +288,7 @@ def test_prune_audit_accepts_hours(capsys):
 
 @pytest.mark.parametrize("age", ["90", "90m", "-1d", "d", "ninety days"])
 def test_prune_audit_refuses_an_unclear_age(age, db):
-    services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED)
+    AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED)
 
     with pytest.raises(CommandError, match="90d or 12h"):
         call_command("prune_audit", f"--older-than={age}")
@@ -305,12 +304,12 @@ def test_dashboard_draws_the_last_30_days_as_svg_charts(admin_client):
     quiet = ApplicationFactory(name="Quiet client")
     with freeze_time(timezone.now() - timedelta(days=3)):
         for _ in range(3):
-            services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
-        services.audit_record(event=AuditEvent.Type.SIGN_IN_FAILED)
+            AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
+        AuditEvent.objects.record(event=AuditEvent.Type.SIGN_IN_FAILED)
     with freeze_time(timezone.now() - timedelta(days=45)):  # too old to count
-        services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, application=quiet)
-    services.audit_record(event=AuditEvent.Type.TOKEN_REFRESHED, application=app)
-    services.audit_record(event=AuditEvent.Type.REFRESH_REUSED, application=app)
+        AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, application=quiet)
+    AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_REFRESHED, application=app)
+    AuditEvent.objects.record(event=AuditEvent.Type.REFRESH_REUSED, application=app)
     Application.objects.filter(pk=quiet.pk).update(status=Application.Status.PENDING)
 
     response = admin_client.get(reverse("admin:index"))

@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
-from accounts.models import Consent
-from apis.models import Scope
-from oauth_portal import services
-from oauth_portal.models import Application, AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import services
+from oauth_portal.server.models import Application, Consent, Scope
 from tests.factories import (
     CLIENT_SECRET,
     ApplicationFactory,
@@ -37,7 +36,7 @@ from tests.oauth_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "admin:oauth_portal_application_changelist"
+CHANGELIST = "admin:portal_server_application_changelist"
 
 
 # --- Helpers shared by the admin tests -----------------------------------------------------------
@@ -167,7 +166,7 @@ def test_staff_without_change_permission_sees_clients_but_no_actions(app):
     assert (app.status, app.skip_authorization) == (Application.Status.ACTIVE, False)
     assert not AuditEvent.objects.filter(actor__username="helpdesk").exists()
     assert (
-        client.post(reverse("admin:oauth_portal_application_delete", args=[app.pk])).status_code
+        client.post(reverse("admin:portal_server_application_delete", args=[app.pk])).status_code
         == 403
     )
 
@@ -274,7 +273,7 @@ def test_suspend_asks_for_a_reason_first_and_changes_nothing_until_confirmed(adm
     response = run_action(admin_client, "suspend", app)
 
     assert response.status_code == 200
-    assert "admin/oauth_portal/application/action_confirmation.html" in [
+    assert "admin/portal_server/application/action_confirmation.html" in [
         t.name for t in response.templates
     ]
     assert app.name in response.content.decode()
@@ -445,7 +444,7 @@ def test_rotated_secret_is_shown_once_works_and_the_old_one_fails(
     response = run_action(admin_client, "rotate_secret", service_app, confirm="yes", grace="0")
 
     assert response.status_code == 200  # rendered as the answer: never a redirect
-    assert "admin/oauth_portal/application/secret_shown_once.html" in [
+    assert "admin/portal_server/application/secret_shown_once.html" in [
         t.name for t in response.templates
     ]
     new_secret = response.context["rotated"][0]["secret"]
@@ -460,7 +459,7 @@ def test_rotated_secret_is_shown_once_works_and_the_old_one_fails(
     assert not page_messages(response)
     assert new_secret not in admin_client.get(reverse(CHANGELIST)).content.decode()
     change_page = admin_client.get(
-        reverse("admin:oauth_portal_application_change", args=[service_app.pk])
+        reverse("admin:portal_server_application_change", args=[service_app.pk])
     )
     assert new_secret not in change_page.content.decode()
     event = AuditEvent.objects.get(type=AuditEvent.Type.SECRET_ROTATED)
@@ -478,7 +477,7 @@ def test_rotated_secret_with_grace_keeps_the_old_secret_working(admin_client, se
     assert client_credentials(service_app, new_secret).status_code == 200
     assert client_credentials(service_app, CLIENT_SECRET).status_code == 200
     change_page = admin_client.get(
-        reverse("admin:oauth_portal_application_change", args=[service_app.pk])
+        reverse("admin:portal_server_application_change", args=[service_app.pk])
     ).content.decode()
     assert "accepted until" in change_page
 
@@ -516,7 +515,7 @@ def test_admin_creates_a_client_and_sees_its_secret_once(admin_client, admin_use
     settings.PORTAL_REQUIRE_APPROVAL = True
     owner = UserFactory(username="devon")
     colors_read = Scope.objects.get(name="colors:read")
-    page = admin_client.get(reverse("admin:oauth_portal_application_add"))
+    page = admin_client.get(reverse("admin:portal_server_application_add"))
     data = admin_form_data(page) | {
         "name": "Partner dashboard",
         "user": str(owner.pk),
@@ -527,7 +526,7 @@ def test_admin_creates_a_client_and_sees_its_secret_once(admin_client, admin_use
         "allowed_scopes": [str(colors_read.pk)],
     }
 
-    response = admin_client.post(reverse("admin:oauth_portal_application_add"), data)
+    response = admin_client.post(reverse("admin:portal_server_application_add"), data)
 
     assert response.status_code == 200, response.context["adminform"].form.errors
     app = Application.objects.get(name="Partner dashboard")
@@ -542,7 +541,7 @@ def test_admin_creates_a_client_and_sees_its_secret_once(admin_client, admin_use
 
 
 def test_change_form_never_shows_the_secret_or_its_hash(admin_client, app):
-    response = admin_client.get(reverse("admin:oauth_portal_application_change", args=[app.pk]))
+    response = admin_client.get(reverse("admin:portal_server_application_change", args=[app.pk]))
 
     page = response.content.decode()
     stored = Application.objects.get(pk=app.pk).client_secret
@@ -554,7 +553,7 @@ def test_change_form_never_shows_the_secret_or_its_hash(admin_client, app):
 
 
 def test_saving_the_change_form_records_what_changed(admin_client, admin_user, app):
-    url = reverse("admin:oauth_portal_application_change", args=[app.pk])
+    url = reverse("admin:portal_server_application_change", args=[app.pk])
     colors_read = Scope.objects.get(name="colors:read")
     data = admin_form_data(admin_client.get(url)) | {
         "name": "Renamed app",
@@ -575,7 +574,7 @@ def test_saving_the_change_form_records_what_changed(admin_client, admin_user, a
 
 
 def test_change_form_refuses_an_insecure_redirect_uri(admin_client, app):
-    url = reverse("admin:oauth_portal_application_change", args=[app.pk])
+    url = reverse("admin:portal_server_application_change", args=[app.pk])
     data = admin_form_data(admin_client.get(url)) | {"redirect_uris": "http://evil.example/cb"}
 
     response = admin_client.post(url, data)
@@ -587,7 +586,7 @@ def test_change_form_refuses_an_insecure_redirect_uri(admin_client, app):
 
 def test_deleting_a_client_goes_through_the_service(admin_client, admin_user, app, end_user):
     tokens = tokens_for(end_user, app)
-    url = reverse("admin:oauth_portal_application_delete", args=[app.pk])
+    url = reverse("admin:portal_server_application_delete", args=[app.pk])
     confirmation = admin_client.get(url)
     assert confirmation.status_code == 200
     assert not confirmation.context["perms_lacking"]
@@ -615,11 +614,11 @@ def test_bulk_delete_records_each_client(admin_client):
 def test_change_page_links_to_the_clients_audit_log(admin_client, app):
     services.application_tokens_revoke(application=app, actor=None)
     ApplicationFactory()
-    page = admin_client.get(reverse("admin:oauth_portal_application_change", args=[app.pk]))
+    page = admin_client.get(reverse("admin:portal_server_application_change", args=[app.pk]))
     assert f"application__id__exact={app.pk}" in page.content.decode()
 
     response = admin_client.get(
-        reverse("admin:oauth_portal_auditevent_changelist"), {"application__id__exact": app.pk}
+        reverse("admin:portal_audit_auditevent_changelist"), {"application__id__exact": app.pk}
     )
 
     assert [event.application for event in response.context["cl"].result_list] == [app]

@@ -15,8 +15,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from oauth2_provider.settings import oauth2_settings
 
-from oauth_portal import signing_keys
-from oauth_portal.models import AuditEvent, SigningKey
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import signing_keys
+from oauth_portal.server.models import SigningKey
 from tests.factories import UserFactory
 from tests.oauth_portal.test_admin_clients import tokens_for
 
@@ -134,10 +135,10 @@ def test_signing_keys_are_listed_in_the_admin_without_private_keys(admin_client)
     call_command("rotate_signing_key")
     key = SigningKey.objects.get()
 
-    listing = admin_client.get(reverse("admin:oauth_portal_signingkey_changelist"))
-    detail = admin_client.get(reverse("admin:oauth_portal_signingkey_change", args=[key.pk]))
+    listing = admin_client.get(reverse("admin:portal_server_signingkey_changelist"))
+    detail = admin_client.get(reverse("admin:portal_server_signingkey_change", args=[key.pk]))
 
     assert key.kid in listing.content.decode()
     for page in (listing, detail):
         assert "PRIVATE KEY" not in page.content.decode()
-    assert admin_client.get(reverse("admin:oauth_portal_signingkey_add")).status_code == 403
+    assert admin_client.get(reverse("admin:portal_server_signingkey_add")).status_code == 403

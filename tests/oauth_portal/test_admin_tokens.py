@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
-from accounts.models import Consent
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import Consent
 from tests.factories import UserFactory
 from tests.oauth_helpers import get_code, mint_access_token
 from tests.oauth_portal.test_admin_clients import (
@@ -29,7 +29,7 @@ ACCESS_TOKENS = "admin:oauth2_provider_accesstoken_changelist"
 REFRESH_TOKENS = "admin:oauth2_provider_refreshtoken_changelist"
 GRANTS = "admin:oauth2_provider_grant_changelist"
 ID_TOKENS = "admin:oauth2_provider_idtoken_changelist"
-CONSENTS = "admin:accounts_consent_changelist"
+CONSENTS = "admin:portal_server_consent_changelist"
 
 
 @pytest.fixture

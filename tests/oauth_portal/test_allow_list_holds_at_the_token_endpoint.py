@@ -11,7 +11,7 @@ import json
 import pytest
 from oauth2_provider.models import get_access_token_model
 
-from apis.models import ApiResource, Scope
+from oauth_portal.server.models import ApiResource, Scope
 from tests.oauth_helpers import basic_auth, get_code, token_request
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.factories import CLIENT_SECRET
 from tests.oauth_helpers import (
     authorize_params,

@@ -4,7 +4,7 @@ redirect URI (never a redirect), an error redirect with the exact code otherwise
 import pytest
 from oauth2_provider.models import get_grant_model
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.oauth_helpers import (
     authorize_params,
     authorize_url,

@@ -1,14 +1,14 @@
 """The client's address behind any number of trusted proxies, and IPv6 counted by its /64.
 
-One rule (oauth_portal.client_address) serves the audit log, sign-in lockout and rate limits.
+One rule (oauth_portal.audit.client_address) serves the audit log, sign-in lockout and rate limits.
 """
 
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client, RequestFactory
 
-from oauth_portal.client_address import client_address_bucket, client_ip_address
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.client_address import client_address_bucket, client_ip_address
+from oauth_portal.audit.models import AuditEvent
 
 CDN_EDGE = "198.18.0.5"
 LOAD_BALANCER = "10.0.0.2"

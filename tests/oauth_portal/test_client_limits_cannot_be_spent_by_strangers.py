@@ -7,8 +7,8 @@ volume is counted only once it has authenticated, at the rate set on the client.
 import pytest
 from django.core.cache import cache
 
-from oauth_portal import ratelimits
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import ratelimits
 from tests.factories import ApplicationFactory, PublicApplicationFactory
 from tests.oauth_helpers import basic_auth
 
@@ -138,7 +138,7 @@ def test_an_admin_sets_a_clients_limit_on_its_change_page(client, service_app, a
 
     from tests.oauth_portal.test_admin_clients import admin_form_data
 
-    url = reverse("admin:oauth_portal_application_change", args=[service_app.pk])
+    url = reverse("admin:portal_server_application_change", args=[service_app.pk])
     data = admin_form_data(admin_client.get(url)) | {"token_requests_per_minute": "2"}
     assert admin_client.post(url, data).status_code == 302
     ratelimits.forget_client_rates()  # other workers see it within PORTAL_REGISTRY_CACHE_SECONDS

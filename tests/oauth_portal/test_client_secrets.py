@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from freezegun import freeze_time
 
-from oauth_portal import services
-from oauth_portal.models import Application, AuditEvent, ClientSecret
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import services
+from oauth_portal.server.models import Application, ClientSecret
 from tests.factories import CLIENT_SECRET, ApplicationFactory
 
 pytestmark = pytest.mark.django_db

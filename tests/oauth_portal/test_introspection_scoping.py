@@ -5,7 +5,7 @@ exists (``{"active": false}``). The user's name is released only with the ``prof
 import pytest
 from oauth2_provider.models import get_access_token_model
 
-from apis.models import ApiResource, Scope
+from oauth_portal.server.models import ApiResource, Scope
 from tests.factories import CLIENT_SECRET, ApplicationFactory, UserFactory
 from tests.oauth_helpers import basic_auth, mint_access_token
 

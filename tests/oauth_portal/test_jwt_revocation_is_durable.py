@@ -12,8 +12,8 @@ from django.core.cache import caches
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from apis import registry
-from apis.models import ApiResource, JwtAccessToken
+from oauth_portal.server import registry
+from oauth_portal.server.models import ApiResource, JwtAccessToken
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import basic_auth, get_code, redeem
 

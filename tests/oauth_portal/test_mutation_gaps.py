@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from oauth2_provider.models import get_refresh_token_model
 
-from accounts import consents
-from oauth_portal.client_secrets import ClientSecretHMACHasher
-from oauth_portal.models import Application
+from oauth_portal.server import consents
+from oauth_portal.server.client_secrets import ClientSecretHMACHasher
+from oauth_portal.server.models import Application
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import CLIENT_SECRET, ApplicationFactory, UserFactory
 from tests.oauth_helpers import (

@@ -9,7 +9,7 @@ run on both; the PostgreSQL pass (``DATABASE_URL=postgres://...``) is the one th
 import pytest
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.hostile.harness import assert_no_server_error, assert_nothing_changed, is_html, send
 from tests.oauth_helpers import basic_auth, get_code, pkce_pair
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from oauth_portal import portal_playground
+from oauth_portal.portal import playground as portal_playground
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
 from tests.oauth_portal.test_portal_playground import run_to_callback
 

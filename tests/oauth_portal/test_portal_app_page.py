@@ -10,10 +10,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 from oauth2_provider.models import get_access_token_model
 
-from accounts.models import Consent
-from apis.models import Scope
-from oauth_portal import selectors, services
-from oauth_portal.models import Application, AuditEvent, ClientSecret
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import selectors, services
+from oauth_portal.server.models import Application, ClientSecret, Consent, Scope
 from tests.factories import UserFactory
 from tests.oauth_helpers import mint_access_token
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
@@ -88,13 +87,13 @@ def test_tokens_per_day_counts_issued_and_refreshed_tokens_of_this_app_only(web_
     other, _ = register(developer, name="Other")
     with freeze_time("2026-03-10 12:00"):
         for event in (AuditEvent.Type.TOKEN_ISSUED, AuditEvent.Type.TOKEN_REFRESHED):
-            services.audit_record(event=event, application=app)
-        services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, application=other)
-        services.audit_record(event=AuditEvent.Type.CODE_ISSUED, application=app)
+            AuditEvent.objects.record(event=event, application=app)
+        AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, application=other)
+        AuditEvent.objects.record(event=AuditEvent.Type.CODE_ISSUED, application=app)
     with freeze_time("2026-03-12 08:00"):
-        services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
+        AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
     with freeze_time("2026-01-01 08:00"):  # older than 30 days
-        services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
+        AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
 
     with freeze_time("2026-03-12 18:00"):
         days = selectors.application_tokens_per_day(application=app)
@@ -107,7 +106,7 @@ def test_tokens_per_day_counts_issued_and_refreshed_tokens_of_this_app_only(web_
 
 def test_chart_draws_one_bar_per_day_scaled_to_the_busiest(portal, web_app):
     app, _secret = web_app
-    services.audit_record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
+    AuditEvent.objects.record(event=AuditEvent.Type.TOKEN_ISSUED, application=app)
 
     response = portal.get(url("application-detail", app))
 

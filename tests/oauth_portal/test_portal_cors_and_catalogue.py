@@ -5,7 +5,7 @@ and Swagger UI come from our own server."""
 import pytest
 from django.urls import reverse
 
-from oauth_portal.models import Application
+from oauth_portal.server.models import Application
 from tests.factories import ApiResourceFactory, ScopeFactory
 from tests.oauth_helpers import mint_access_token
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from oauth_portal import services
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import services
 from tests.factories import UserFactory
 from tests.oauth_helpers import authorize_params, authorize_url, consent_form_data, pkce_pair
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures

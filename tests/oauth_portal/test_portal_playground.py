@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from oauth_portal import portal_playground
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.portal import playground as portal_playground
 from tests.oauth_helpers import consent_form_data
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
 from tests.oauth_portal.portal_fixtures import PLAYGROUND_CALLBACK, register

@@ -6,7 +6,8 @@ import logging
 import pytest
 from django.urls import reverse
 
-from oauth_portal.models import Application, AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import Application
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
 from tests.oauth_portal.portal_fixtures import PLAYGROUND_CALLBACK
 
@@ -273,7 +274,7 @@ def test_playground_needs_https_or_loopback_to_be_a_redirect_uri(developer):
 def test_errors_from_the_model_are_shown_on_their_field(portal, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from oauth_portal import services
+    from oauth_portal.server import services
 
     def refuse(**kwargs):
         raise ValidationError({"redirect_uris": ["Refused by the model."], "algorithm": ["Bad."]})

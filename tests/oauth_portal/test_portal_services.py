@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
-from apis.models import Scope
-from oauth_portal import selectors, services
-from oauth_portal.models import Application, AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import selectors, services
+from oauth_portal.server.models import Application, Scope
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
 from tests.oauth_portal.portal_fixtures import PLAYGROUND_CALLBACK, register
 

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apis.models import ApiResource, Scope
+from oauth_portal.server.models import ApiResource, Scope
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, get_code, mint_access_token, redeem, token_request
 

@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 from redis.connection import AbstractConnection
 
-from oauth_portal import ratecounters, ratelimits
-from oauth_portal.models import AuditEvent, RateCounter
-from oauth_portal.ratelimits import first_exceeded_limit
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import ratecounters, ratelimits
+from oauth_portal.server.models import RateCounter
+from oauth_portal.server.ratelimits import first_exceeded_limit
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth
 

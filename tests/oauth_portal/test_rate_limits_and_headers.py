@@ -4,7 +4,7 @@ clients alone, and the security headers every page carries."""
 import pytest
 from django.core.cache import cache
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.factories import CLIENT_SECRET, ApplicationFactory
 from tests.oauth_helpers import authorize_params, authorize_url, basic_auth, pkce_pair
 

@@ -6,7 +6,7 @@ The shared cache points at a port where nothing listens, as when Redis has stopp
 import pytest
 from django.test import Client
 
-from oauth_portal import ratelimits
+from oauth_portal.server import ratelimits
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth
 

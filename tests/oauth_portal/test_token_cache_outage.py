@@ -6,9 +6,8 @@ import logging
 import pytest
 from django.test import override_settings
 
-from apis import registry
-from apis.models import ApiResource
-from oauth_portal import bearer
+from oauth_portal.server import bearer, registry
+from oauth_portal.server.models import ApiResource
 from tests.oauth_helpers import basic_auth, get_code, mint_access_token, redeem
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +46,9 @@ def revoke(client, app, token):
 
 def outage_warnings(caplog) -> list[logging.LogRecord]:
     return [
-        r for r in caplog.records if r.name == "oauth_portal.bearer" and r.levelname == "WARNING"
+        r
+        for r in caplog.records
+        if r.name == "oauth_portal.server.bearer" and r.levelname == "WARNING"
     ]
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from oauth_portal.models import AuditEvent
+from oauth_portal.audit.models import AuditEvent
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, get_code, redeem, token_request
 

@@ -1,0 +1,129 @@
+"""The audit log: one row per security-relevant event, written only through
+``AuditEvent.objects.record`` (as Django admin's ``LogEntry.objects.log_action``), so every app
+records without importing another app's services."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from oauth_portal.audit.client_address import client_ip_address
+
+# Keys that must never reach an audit event or a log line, whoever passes them in.
+SECRET_DETAIL_KEYS = frozenset(
+    {"access_token", "refresh_token", "id_token", "code", "client_secret", "password", "token"}
+)
+
+
+def request_origin(request) -> tuple[str | None, str]:
+    """Client IP and user agent from a Django request or an oauthlib request."""
+    if request is None:
+        return None, ""
+    meta = getattr(request, "META", None) or getattr(request, "headers", None) or {}
+    ip_address = client_ip_address(meta)
+    user_agent = str(meta.get("HTTP_USER_AGENT", ""))[:300]
+    return ip_address, user_agent
+
+
+def _real_user(user):
+    return user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+
+
+class AuditEventManager(models.Manager):
+    def record(
+        self,
+        *,
+        event: str,
+        request=None,
+        actor=None,
+        user=None,
+        application=None,
+        **details: Any,
+    ) -> "AuditEvent":
+        """Append one audit event. The only way events are written.
+
+        ``request`` may be a Django or an oauthlib request; the IP address and user agent come
+        from it. Details are small JSON values; anything named like a credential is dropped.
+        """
+        ip_address, user_agent = request_origin(request)
+        safe_details = {k: v for k, v in details.items() if k not in SECRET_DETAIL_KEYS}
+        return self.create(
+            type=event,
+            actor=_real_user(actor),
+            user=_real_user(user),
+            application=application if getattr(application, "pk", None) else None,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            details=safe_details,
+        )
+
+
+class AuditEvent(models.Model):
+    """One security-relevant thing that happened. Append-only; never holds a secret or token."""
+
+    class Type(models.TextChoices):
+        SIGN_IN_SUCCEEDED = "sign_in.succeeded", _("Sign-in succeeded")
+        SIGN_IN_FAILED = "sign_in.failed", _("Sign-in failed")
+        SIGN_IN_LOCKED_OUT = "sign_in.locked_out", _("Sign-in locked out")
+        SIGNED_OUT = "sign_out", _("Signed out")
+        SIGNED_UP = "account.signed_up", _("Account created")
+        PASSWORD_CHANGED = "account.password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "account.password_reset_requested", _("Password reset requested")
+        PASSWORD_RESET = "account.password_reset", _("Password reset")
+        PROFILE_CHANGED = "account.profile_changed", _("Profile changed")
+        EMAIL_VERIFIED = "account.email_verified", _("E-mail verified")
+        CONSENT_GRANTED = "consent.granted", _("Consent granted")
+        CONSENT_DENIED = "consent.denied", _("Consent denied")
+        CONSENT_REVOKED = "consent.revoked", _("Consent revoked")
+        CONSENT_SCOPE_REMOVED = "consent.scope_removed", _("Scope removed from consent")
+        CODE_ISSUED = "code.issued", _("Authorization code issued")
+        CODE_REUSED = "code.reused", _("Authorization code reuse detected")
+        TOKEN_ISSUED = "token.issued", _("Token issued")
+        TOKEN_REFRESHED = "token.refreshed", _("Token refreshed")
+        TOKEN_REVOKED = "token.revoked", _("Token revoked")
+        TOKENS_REVOKED = "token.revoked_all", _("All tokens of an app revoked")
+        REFRESH_REUSED = "token.refresh_reused", _("Refresh token reuse detected")
+        CLIENT_CREATED = "client.created", _("Client created")
+        CLIENT_CHANGED = "client.changed", _("Client changed")
+        CLIENT_APPROVED = "client.approved", _("Client approved")
+        CLIENT_SUSPENDED = "client.suspended", _("Client suspended")
+        CLIENT_REACTIVATED = "client.reactivated", _("Client reactivated")
+        CLIENT_DELETED = "client.deleted", _("Client deleted")
+        SECRET_ROTATED = "client.secret_rotated", _("Client secret rotated")
+        SECRET_DELETED = "client.secret_deleted", _("Previous client secret deleted")
+        API_CHANGED = "api.changed", _("API changed")
+        SCOPE_CHANGED = "scope.changed", _("Scope changed")
+        ADMIN_ACTION = "admin.action", _("Admin action")
+        RATE_LIMITED = "rate_limited", _("Rate limit hit")
+        SIGNING_KEY_CREATED = "signing_key.created", _("Signing key created")
+        SIGNING_KEY_ROTATED = "signing_key.rotated", _("Signing key rotated")
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    type = models.CharField(max_length=64, choices=Type.choices, db_index=True)
+    # Who did it (a signed-in person), and whose data it concerns (the resource owner).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventManager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["application", "-created"])]
+
+    def __str__(self):
+        return f"{self.get_type_display()} at {self.created:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,117 @@
+"""The API and scope registry in the admin (Azure's "Expose an API").
+
+Every change goes through ``apis.services`` and is recorded (API_CHANGED, SCOPE_CHANGED). A scope
+in use cannot be deleted, only disabled: the delete page names what depends on it, and the
+inline form refuses to delete it. An API's resource servers (the clients that may introspect its
+tokens) are picked here too.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+
+from oauth_portal.server import api_services as services
+from oauth_portal.server.models import ApiResource, Scope
+from oauth_portal.server.selectors import scope_usage
+
+
+class ScopeInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        in_use = [
+            str(services.ScopeInUse(form.instance, usage))
+            for form in self.deleted_forms
+            if form.instance.pk and (usage := scope_usage(scope=form.instance))
+        ]
+        if in_use:
+            raise ValidationError(in_use, code="scope_in_use")
+
+
+class ScopeInline(admin.TabularInline):
+    model = Scope
+    formset = ScopeInlineFormSet
+    extra = 1
+    fields = ("name", "description", "is_active")
+
+
+@admin.register(ApiResource)
+class ApiResourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "identifier", "access_token_format", "created")
+    list_filter = ("access_token_format",)
+    search_fields = ("name", "identifier", "description")
+    inlines = [ScopeInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    filter_horizontal = ("resource_servers",)
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        services.api_save(api=obj, actor=request.user, changed=form.changed_data, request=request)
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        for scope in formset.deleted_objects:
+            services.scope_delete(scope=scope, actor=request.user, request=request)
+        for scope in formset.new_objects:
+            changed = [name for name in formset.form.base_fields if name != "id"]
+            services.scope_save(scope=scope, actor=request.user, changed=changed, request=request)
+        for scope, changed in formset.changed_objects:
+            services.scope_save(scope=scope, actor=request.user, changed=changed, request=request)
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        services.api_delete(api=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for api in queryset:
+            services.api_delete(api=api, actor=request.user, request=request)
+
+
+@admin.register(Scope)
+class ScopeAdmin(admin.ModelAdmin):
+    list_display = ("name", "description", "api", "is_active")
+    list_filter = ("is_active", "api")
+    search_fields = ("name", "description")
+    actions = ("disable", "enable")
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        services.scope_save(
+            scope=obj, actor=request.user, changed=form.changed_data, request=request
+        )
+
+    def get_deleted_objects(self, objs, request):
+        """Scopes in use count as protected: Django's delete page then names what uses them
+        and refuses to delete."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for scope in objs:
+            if usage := scope_usage(scope=scope):
+                protected.append(str(services.ScopeInUse(scope, usage)))
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.scope_delete(scope=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for scope in queryset:
+            services.scope_delete(scope=scope, actor=request.user, request=request)
+
+    def active_set(self, request, queryset, active: bool):
+        changed = sum(
+            services.scope_active_set(
+                scope=scope, active=active, actor=request.user, request=request
+            )
+            for scope in queryset
+        )
+        verb = "Enabled" if active else "Disabled"
+        self.message_user(request, f"{verb} {changed} scope(s).", messages.SUCCESS)
+
+    @admin.action(description="Disable selected scopes (no longer granted)", permissions=["change"])
+    def disable(self, request, queryset):
+        self.active_set(request, queryset, False)
+
+    @admin.action(description="Enable selected scopes", permissions=["change"])
+    def enable(self, request, queryset):
+        self.active_set(request, queryset, True)

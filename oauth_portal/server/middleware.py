@@ -1,0 +1,111 @@
+"""Refuse unparseable or NUL-laden input on the OAuth endpoints and sign-in, before any view.
+
+oauthlib raises on an invalid percent-escape in the query string, PostgreSQL refuses a NUL
+byte in a lookup or a stored value (text and jsonb cannot hold one), and Django refuses bodies it
+cannot parse (bad charset, too many fields, too large): each of those was a 500 or Django's bare
+HTML 400 at a JSON endpoint. Here they become a 400 in the endpoint's own format, and nothing
+runs further.
+"""
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from oauthlib.common import INVALID_HEX_PATTERN
+
+from oauth_portal.server.client_secrets import parse_client_credentials
+from oauth_portal.server.views import authorize_error_page
+
+GUARDED_PREFIXES = ("/o/", "/accounts/login/", "/accounts/signup/")
+HTML_PREFIXES = ("/o/authorize/", "/o/logout/", "/accounts/")
+# Sign-in parameters looked up in the database as sent (PostgreSQL refuses a NUL there).
+LOOKED_UP_RAW = frozenset({"code", "username", "email", "id_token_hint"})
+# Every OAuth parameter is printable ASCII or a URI (RFC 6749 Appendix A), so a NUL is never
+# valid under /o/; refusing it everywhere there also keeps it out of what is stored as sent
+# (a token's ``resource`` audience, an audit event's details). Introspection stores nothing and
+# must answer an unauthenticated client 401 first: there a NUL token is simply not found.
+OAUTH_PREFIX = "/o/"
+NUL_LEFT_TO_THE_VIEW = ("/o/introspect/",)
+CLIENT_ENDPOINTS = ("/o/token/", "/o/introspect/", "/o/revoke_token/")
+NUL_PROBLEM = "The request contains a NUL character."
+
+
+def _parameters(request) -> list[tuple[str, list[str]]] | None:
+    """Query and body parameters, or None when the body cannot be read."""
+    try:
+        return [*request.GET.lists(), *request.POST.lists()]
+    except (RequestDataTooBig, SuspiciousOperation, BadRequest, MultiPartParserError, ValueError):
+        return None
+
+
+def _problem(request) -> str | None:
+    query = request.META.get("QUERY_STRING", "")
+    if INVALID_HEX_PATTERN.search(query):
+        return "The query string has an invalid percent-escape."
+    if _parameters(request) is None:
+        return "The request body could not be read."
+    return None
+
+
+def _carries_nul(request) -> bool:
+    everywhere = request.path.startswith(OAUTH_PREFIX) and not request.path.startswith(
+        NUL_LEFT_TO_THE_VIEW
+    )
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in _parameters(request)
+        if everywhere or key in LOOKED_UP_RAW
+    )
+
+
+def _client_credentials_malformed(request) -> bool:
+    """A NUL in the client id (body or HTTP Basic) can only be a failed client authentication."""
+    body_client_id = request.POST.get("client_id") or ""
+    basic_client_id, _secret = parse_client_credentials(
+        authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+        body_client_id=None,
+        body_client_secret=None,
+    )
+    return "\x00" in body_client_id + (basic_client_id or "")
+
+
+class HostileInputMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # The user agent is stored as sent (audit log, sign-in attempts), and PostgreSQL text
+        # cannot hold a NUL; gunicorn refuses such a header, other servers may pass it on.
+        user_agent = request.META.get("HTTP_USER_AGENT", "")
+        if "\x00" in user_agent:
+            request.META["HTTP_USER_AGENT"] = user_agent.replace("\x00", "")
+        if request.path.startswith(GUARDED_PREFIXES):
+            problem = _problem(request)
+            if problem:
+                return self.refusal(request, problem)
+            if request.path.startswith(CLIENT_ENDPOINTS) and _client_credentials_malformed(request):
+                return self.client_refusal()
+            if _carries_nul(request) or "\x00" in (
+                request.GET.get("client_id", "") + request.POST.get("client_id", "")
+            ):
+                return self.refusal(request, NUL_PROBLEM)
+        return self.get_response(request)
+
+    @staticmethod
+    def client_refusal():
+        response = JsonResponse(
+            {"error": "invalid_client", "error_description": "Client authentication failed."},
+            status=401,
+        )
+        response["WWW-Authenticate"] = 'Basic realm="oauth"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @staticmethod
+    def refusal(request, description: str):
+        if request.path.startswith(HTML_PREFIXES):
+            return authorize_error_page(request, error="invalid_request", description=description)
+        response = JsonResponse(
+            {"error": "invalid_request", "error_description": description}, status=400
+        )
+        response["Cache-Control"] = "no-store"
+        return response

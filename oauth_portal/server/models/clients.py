@@ -1,0 +1,219 @@
+"""OAuth clients: DOT's swapped Application model with the portal's fields, and the previous
+secrets a rotation keeps working for a while."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import (
+    AbstractApplication,
+    ApplicationManager,
+    check_redirect_to_uri_allowed,
+)
+
+LOOPBACK_IP_HOSTS = frozenset({"127.0.0.1", "::1"})
+LOOPBACK_HOSTS = LOOPBACK_IP_HOSTS | {"localhost"}
+
+
+def is_acceptable_origin(origin: str) -> bool:
+    """A browser origin as CORS sends it: https (or http on a loopback host), no path/query."""
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    if parts.path or parts.query or parts.fragment or "@" in parts.netloc or not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+
+
+class Application(AbstractApplication):
+    """An OAuth client, with what the portal and the consent page show about it.
+
+    DOT's ``user`` field is the owner: the developer who registered the app. Every extra field
+    has a default, so DOT's ``createapplication`` command keeps working.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        # Awaiting an admin's approval (PORTAL_REQUIRE_APPROVAL): works only for its developer.
+        PENDING = "pending", _("Pending approval")
+        SUSPENDED = "suspended", _("Suspended")
+
+    class Kind(models.TextChoices):
+        WEB = "web", _("Web app with a server")
+        SPA = "spa", _("Single-page app")
+        NATIVE = "native", _("Native or mobile app")
+        SERVICE = "service", _("Service (machine to machine)")
+
+    description = models.TextField(blank=True, default="")
+    homepage_url = models.URLField(blank=True, default="")
+    logo_url = models.URLField(blank=True, default="")
+    privacy_policy_url = models.URLField(blank=True, default="")
+    terms_url = models.URLField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    suspension_reason = models.TextField(blank=True, default="")
+    # Blank for apps made outside the portal (createapplication); see ``app_kind``.
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True, default="")
+    client_secret_created_at = models.DateTimeField(null=True, blank=True)
+    client_secret_last_used_at = models.DateTimeField(null=True, blank=True)
+    playground_enabled = models.BooleanField(
+        default=False, help_text="Accept the developer portal's playground as a redirect URI."
+    )
+    # Counted only once the client has authenticated, so a stranger naming the client id cannot
+    # spend it. Empty: PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT for confidential clients and
+    # no limit for public ones (their traffic is their users'); 0: no limit.
+    token_requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Token, introspection and revocation requests a minute once the client has "
+        "authenticated. Empty: the server default for confidential clients, no limit for "
+        "public ones; 0: no limit.",
+    )
+    # Empty means "every active scope": an app made by `createapplication` can run the whole
+    # flow; the portal and the admin narrow it.
+    allowed_scopes = models.ManyToManyField(
+        "portal_server.Scope", blank=True, related_name="applications"
+    )
+    # Scopes the app cannot work without: the consent page shows them without a checkbox.
+    # Every other requested scope (but ``openid``) is optional: the user may untick it.
+    required_scopes = models.ManyToManyField("portal_server.Scope", blank=True, related_name="+")
+
+    objects = ApplicationManager()
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+
+    def natural_key(self):
+        return (self.client_id,)
+
+    @property
+    def owner(self):
+        return self.user
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == self.CLIENT_PUBLIC
+
+    @property
+    def app_kind(self) -> str:
+        """The kind in a developer's words, derived from DOT's fields when not recorded."""
+        if self.kind:
+            return self.kind
+        if self.authorization_grant_type == self.GRANT_CLIENT_CREDENTIALS:
+            return self.Kind.SERVICE
+        if self.is_public:
+            return self.Kind.SPA if self.allowed_origins.strip() else self.Kind.NATIVE
+        return self.Kind.WEB
+
+    def is_usable(self, request) -> bool:
+        """DOT asks this before issuing and before accepting a token: suspended apps get neither.
+
+        A pending app is usable, but only its developer can sign in to it: the authorization
+        view refuses every other user, so no one else ever gets a code or token for it.
+        """
+        return self.status in (self.Status.ACTIVE, self.Status.PENDING)
+
+    def usable_by(self, user) -> bool:
+        """Whether ``user`` may sign in to this app (pending apps: only their developer)."""
+        if self.status == self.Status.PENDING:
+            return user is not None and user.pk == self.user_id
+        return self.status == self.Status.ACTIVE
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        """Exact string match against the registered URIs (RFC 9700 §4.1.3).
+
+        The one exception is RFC 8252 §7.3: a public (native) client registered with a loopback
+        IP redirect may use any port, because the OS picks it at run time. DOT applies that
+        exception to every client; we keep it for public clients only.
+        """
+        registered = self.redirect_uris.split()
+        if uri in registered:
+            return True
+        if not self.is_public:
+            return False
+        loopback = [
+            candidate
+            for candidate in registered
+            if urlsplit(candidate).scheme == "http"
+            and urlsplit(candidate).hostname in LOOPBACK_IP_HOSTS
+        ]
+        allowed, _reasons = check_redirect_to_uri_allowed(uri, loopback)
+        return allowed
+
+    def get_allowed_schemes(self) -> list[str]:
+        """https, http (loopback only, checked in clean), and a native app's private-use scheme."""
+        schemes = ["https", "http"]
+        if self.is_public:
+            schemes += [
+                urlsplit(uri).scheme
+                for uri in self.redirect_uris.split()
+                if "." in urlsplit(uri).scheme
+            ]
+        return schemes
+
+    def clean(self) -> None:
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        plain_http = [
+            uri
+            for uri in self.redirect_uris.split()
+            if urlsplit(uri).scheme == "http" and urlsplit(uri).hostname not in LOOPBACK_HOSTS
+        ]
+        if plain_http:
+            errors.setdefault("redirect_uris", []).append(
+                ValidationError(
+                    _("Use https; plain http is only allowed for loopback addresses: %(uris)s"),
+                    code="insecure_redirect_uri",
+                    params={"uris": " ".join(plain_http)},
+                )
+            )
+        bad_origins = [
+            origin for origin in self.allowed_origins.split() if not is_acceptable_origin(origin)
+        ]
+        if bad_origins:
+            errors.setdefault("allowed_origins", []).append(
+                ValidationError(
+                    _(
+                        "An origin is scheme://host[:port] only (no path), https except for "
+                        "loopback hosts: %(origins)s"
+                    ),
+                    code="invalid_origin",
+                    params={"origins": " ".join(bad_origins)},
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClientSecret(models.Model):
+    """A previous client secret, still accepted until ``expires_at`` after a rotation.
+
+    The current secret is DOT's ``Application.client_secret``; rotating moves its hash here
+    with the grace period the developer chose, so both work during the overlap. Only hashes
+    are stored.
+    """
+
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="previous_secrets",
+    )
+    secret_hash = models.CharField(max_length=255)
+    created_at = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-rotated_at"]
+
+    def __str__(self):
+        return (
+            f"Previous secret of {self.application_id} (expires {self.expires_at:%Y-%m-%d %H:%M})"
+        )

@@ -1,0 +1,334 @@
+"""Our OAUTH2_VALIDATOR_CLASS: DOT's validator plus the rules of RFC 9700 that DOT leaves open.
+
+Each override calls DOT's own implementation and adds one rule or one audit event around it.
+
+Two rules hold at every step that mints from an earlier grant (code redemption, refresh), not
+only at the authorization request: the user must still be active (DOT never checks), and the
+client's allow-list (``Application.allowed_scopes``, and the APIs those scopes belong to for
+RFC 8707 ``resource``) is read again, because an admin may have narrowed it since.
+"""
+
+from urllib.parse import parse_qsl
+
+from django.db import transaction
+from oauth2_provider.models import get_grant_model, get_refresh_token_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import get_scopes_backend
+from oauthlib.oauth2.rfc6749 import errors, utils
+
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import bearer, ratelimits, services
+from oauth_portal.server.audiences import resources_allowed_for
+from oauth_portal.server.client_secrets import credentials_from_request
+from oauth_portal.server.consents import consent_touch
+from oauth_portal.server.models import JwtAccessToken
+
+
+class PortalOAuth2Validator(OAuth2Validator):
+    def get_additional_claims(self):
+        """OpenID claims; DOT releases each only when its scope (profile, email) was granted."""
+        return {
+            "name": lambda request: request.user.get_full_name() or request.user.get_username(),
+            "given_name": lambda request: request.user.first_name,
+            "family_name": lambda request: request.user.last_name,
+            "preferred_username": lambda request: request.user.get_username(),
+            "email": lambda request: request.user.email,
+            "email_verified": lambda request: bool(request.user.email_verified),
+        }
+
+    def authenticate_client(self, request, *args, **kwargs):
+        """Client authentication (RFC 6749 §2.3.1) against every secret the app accepts now.
+
+        DOT compares one stored secret; an app mid-rotation accepts its previous secret too,
+        until the grace period the developer chose ends (see ``services.client_secret_verify``).
+        """
+        client_id, secret = credentials_from_request(request)
+        if not client_id or secret is None:
+            return False
+        application = self._load_application(client_id, request)
+        if application is None:
+            return False
+        if not services.client_secret_verify(application=application, secret=secret):
+            return False
+        ratelimits.client_authenticated(client_id)
+        return True
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        """A request must name at least one scope, each one the app may ask for.
+
+        RFC 6749 §3.3 lets us refuse a request without scope instead of guessing a default, and
+        ``openid`` needs an app that can sign ID tokens.
+        """
+        if not scopes:
+            return False
+        if "openid" in scopes and client.algorithm != client.RS256_ALGORITHM:
+            return False
+        self._refuse_resources_not_allowed(client, request)
+        return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
+
+    def _refuse_resources_not_allowed(self, client, request) -> None:
+        """RFC 8707: a client may ask for a token only for APIs it is allowed (invalid_target)."""
+        requested = {
+            value
+            for key, value in [*(request.decoded_body or []), *parse_qsl(request.uri_query or "")]
+            if key == "resource"
+        }
+        not_allowed = requested - resources_allowed_for(client) if requested else set()
+        if not_allowed:
+            raise errors.CustomOAuth2Error(
+                error="invalid_target",
+                description="This client may not ask for a token for: "
+                + " ".join(sorted(not_allowed)),
+                request=request,
+            )
+
+    @staticmethod
+    def _allowed_scopes(client, request) -> set[str]:
+        return set(get_scopes_backend().get_available_scopes(application=client, request=request))
+
+    def _still_allowed_scopes(self, client, request, scopes) -> list[str]:
+        """The grant's ``scopes`` the client may still ask for; none left is ``invalid_grant``.
+
+        What was granted but is no longer allowed is dropped, not refused: RFC 6749 §3.3 lets
+        the server issue less than asked (the response's ``scope`` then says what was issued),
+        so a client keeps working with what it may still use, as Keycloak does. A grant with
+        nothing allowed left is dead, and the client must send the user through authorization.
+        """
+        allowed = self._allowed_scopes(client, request)
+        kept = [scope for scope in scopes if scope in allowed]
+        if not kept:
+            raise errors.InvalidGrantError(
+                description="This client may no longer ask for any scope this grant holds.",
+                request=request,
+            )
+        return kept
+
+    def _still_allowed_resources(self, client, request, inherited) -> list[str]:
+        """The APIs the grant was for (RFC 8707) that the client may still ask for.
+
+        An explicit ``resource`` the client may not use is ``invalid_target``. An inherited
+        audience is narrowed like the scopes, but never to nothing: an empty audience would
+        make the new token good at every API, wider than the grant, so that is ``invalid_grant``.
+        DOT records the narrowed list on the token (``_check_and_set_request_resource``).
+        """
+        self._refuse_resources_not_allowed(client, request)
+        if not inherited:
+            return []
+        allowed = resources_allowed_for(client)
+        kept = [resource for resource in inherited if resource in allowed]
+        if not kept:
+            raise errors.InvalidGrantError(
+                description="This client may no longer ask for a token for the APIs this "
+                "grant is for.",
+                request=request,
+            )
+        request.allowed_resources = allowed
+        return kept
+
+    def _check_and_set_request_resource(self, request):
+        super()._check_and_set_request_resource(request)
+        allowed = getattr(request, "allowed_resources", None)
+        if allowed is not None:
+            request.resource = [resource for resource in request.resource if resource in allowed]
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        AuditEvent.objects.record(
+            event=AuditEvent.Type.CODE_ISSUED,
+            request=request,
+            actor=request.user,
+            user=request.user,
+            application=request.client,
+            scope=" ".join(request.scopes or []),
+        )
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        """Lock the code's row first, so that of several racing redemptions exactly one wins.
+
+        The token view runs in one transaction; the losers wait here, then find the code gone
+        and are treated as a replay (which also revokes what the winner got). A code of a user
+        deactivated since is ``invalid_grant``; its scopes and APIs are narrowed to the
+        client's allow-list as it is now.
+        """
+        grants = list(
+            get_grant_model().objects.select_for_update().filter(code=code, application=client)
+        )
+        request.redeeming_grant = grants[0] if grants else None
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            services.authorization_code_replay_handle(
+                code=code, application=client, request=request
+            )
+            return False
+        if not _is_active(request.user):
+            return False
+        request.scopes = self._still_allowed_scopes(client, request, request.scopes)
+        # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
+        request.grant_resource = self._still_allowed_resources(
+            client, request, grants[0].resource or []
+        )
+        return True
+
+    # oauthlib asks DOT about the code being redeemed four more times after validate_code (PKCE
+    # challenge and method, redirect URI, nonce), and DOT reads the row each time. These give
+    # DOT's answers from the row validate_code locked and read, and defer to DOT otherwise.
+
+    @staticmethod
+    def _redeeming_grant(request, code):
+        grant = getattr(request, "redeeming_grant", None)
+        return grant if grant is not None and grant.code == code else None
+
+    def get_code_challenge(self, code, request):
+        if grant := self._redeeming_grant(request, code):
+            return grant.code_challenge or None
+        return super().get_code_challenge(code, request)
+
+    def get_code_challenge_method(self, code, request):
+        if grant := self._redeeming_grant(request, code):
+            return grant.code_challenge_method or None
+        return super().get_code_challenge_method(code, request)
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        """A code redeemed with another redirect URI than it was issued for is ``invalid_grant``
+        (RFC 6749 §5.2: the grant does not match); oauthlib would answer ``invalid_request``."""
+        if grant := self._redeeming_grant(request, code):
+            confirmed = grant.redirect_uri_allowed(redirect_uri)
+        else:
+            confirmed = super().confirm_redirect_uri(
+                client_id, code, redirect_uri, client, request, *args, **kwargs
+            )
+        if not confirmed:
+            raise errors.InvalidGrantError(
+                description="The redirect_uri does not match the one the code was issued for.",
+                request=request,
+            )
+        return True
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        if grant := self._redeeming_grant(request, code):
+            return grant.nonce or None
+        return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        signed = super().finalize_id_token(id_token, token, token_handler, request)
+        self._id_token_just_signed = (signed, request.id_token)
+        return signed
+
+    def _load_id_token(self, token):
+        """DOT reads back the ID token it has just signed (to link the access token to it) by
+        verifying it and querying its row: the row is already at hand. Any other ID token (an
+        ``id_token_hint``) is verified as DOT does."""
+        signed, row = getattr(self, "_id_token_just_signed", (None, None))
+        if token == signed:
+            return row
+        return super()._load_id_token(token)
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """Lock the refresh token's rows first, so racing refreshes queue behind one winner.
+
+        A loser then sees the token already rotated, which DOT treats as reuse: it fails with
+        ``invalid_grant`` and the whole family is revoked. A refresh token of a user deactivated
+        since is ``invalid_grant`` too; its audience is narrowed to the client's allow-list
+        (its scopes in ``get_original_scopes``).
+        """
+        checksum = services.token_checksum(refresh_token)
+        rows = list(
+            get_refresh_token_model().objects.select_for_update().filter(token_checksum=checksum)
+        )
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        replayed = [
+            row for row in rows if row.revoked is not None and row.application_id == client.pk
+        ]
+        if not valid and replayed and not any(row.revoked is None for row in rows):
+            services.refresh_token_replay_record(refresh_token=replayed[0], request=request)
+        if not valid or not _is_active(request.user):
+            return False
+        # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
+        request.grant_resource = self._still_allowed_resources(
+            client, request, request.refresh_token_instance.resource or []
+        )
+        return True
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs):
+        """The refresh token's scopes that the client may still ask for.
+
+        oauthlib checks a ``scope`` asked at refresh against these, so asking again for one
+        taken off the allow-list is ``invalid_scope``; without ``scope``, the new tokens get
+        these, and the next refresh starts from them.
+        """
+        original = super().get_original_scopes(refresh_token, request, *args, **kwargs)
+        return self._still_allowed_scopes(
+            request.client, request, utils.scope_to_list(original) or []
+        )
+
+    def _load_access_token(self, token):
+        """Every bearer check (userinfo, the APIs) finds the token through the token cache."""
+        return bearer.access_token_for(token)
+
+    def validate_bearer_token(self, token, scopes, request):
+        """DOT's check, and the token's user must be active (the token cache keeps
+        ``is_active``, so this costs no query). Deactivation revokes the user's tokens; this
+        refuses one that survived anyway, e.g. a user switched off by a bulk ``update()``."""
+        if not super().validate_bearer_token(token, scopes, request):
+            return False
+        if not _is_active(request.user):
+            request.oauth2_error = {
+                "error": "invalid_token",
+                "error_description": "The access token is invalid.",
+            }
+            return False
+        return True
+
+    def get_userinfo_claims(self, request):
+        """Userinfo answers from the user's current row, never from the token cache's copy."""
+        request.user.refresh_from_db()
+        return super().get_userinfo_claims(request)
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        access_token = super()._create_access_token(
+            expires, request, token, source_refresh_token=source_refresh_token
+        )
+        claims = getattr(request, "jwt_access_token_claims", None)
+        if claims is not None:
+            JwtAccessToken.objects.create(
+                access_token=access_token, jti=claims["jti"], expires=access_token.expires
+            )
+        return access_token
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        super()._save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code":
+            services.authorization_code_redeemed(
+                code=request.code, application=request.client, user=request.user, token=token
+            )
+        consent_touch(user=request.user, application=request.client)
+        services.token_issue_record(request=request, token=token)
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        with transaction.atomic():
+            # Read the owner first: revoking an access token deletes its row.
+            owner = services.token_owner(token=token, application=request.client)
+            super().revoke_token(token, token_type_hint, request, *args, **kwargs)
+            AuditEvent.objects.record(
+                event=AuditEvent.Type.TOKEN_REVOKED,
+                request=request,
+                user=owner,
+                application=request.client,
+                token_type_hint=token_type_hint or "",
+            )
+
+    def validate_silent_login(self, request) -> bool:
+        """``prompt=none``: DOT only validates the request once the user is signed in."""
+        return True
+
+    def validate_silent_authorization(self, request) -> bool:
+        """``prompt=none``: oauthlib asks before it knows the user, so the answer comes later.
+
+        Our AuthorizationView checks the user's stored consent once the request is valid and
+        answers ``consent_required`` itself when the consent does not cover the request.
+        """
+        return True
+
+
+def _is_active(user) -> bool:
+    """No user (client credentials) is fine; a host user model without ``is_active`` is active."""
+    return user is None or getattr(user, "is_active", True)
