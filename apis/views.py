@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 
+from apis import services
 from apis.models import Color
 from apis.permissions import TokenHasMethodScope, TokenHasUser
 from apis.serializers import ColorSerializer
-from oauth_portal.server import api_services as services
 
 
 @extend_schema_view(

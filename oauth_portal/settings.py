@@ -445,7 +445,9 @@ OAUTH2_PROVIDER = {
     "OIDC_SERVER_CLASS": "oauth_portal.server.oauth_server.PortalServer",
     "SCOPES_BACKEND_CLASS": "oauth_portal.server.scopes.ScopeRegistry",
     "CLIENT_SECRET_HASHER": "portal_hmac_sha256",
-    "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": "oauth_portal.server.audiences.token_audience_allows",
+    "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": (
+        "oauth_portal.server.audiences.token_audience_allows"
+    ),
     # RFC 9068 JWT access tokens for the APIs that choose them; refresh tokens stay random.
     "ACCESS_TOKEN_GENERATOR": "oauth_portal.server.access_tokens.generate_access_token",
     "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",

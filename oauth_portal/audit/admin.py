@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.audit.readonly_admin import ReadOnlyAdmin
-from oauth_portal.server import services
 
 CSV_HEADER = [
     "created",
@@ -124,7 +123,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Export selected events as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
-        services.admin_action_record(
+        AuditEvent.objects.record_admin_action(
             actor=request.user, action="audit_exported", request=request, rows=queryset.count()
         )
         response = StreamingHttpResponse(

@@ -2,10 +2,12 @@
 ``AuditEvent.objects.record`` (as Django admin's ``LogEntry.objects.log_action``), so every app
 records without importing another app's services."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oauth_portal.audit.client_address import client_ip_address
@@ -57,6 +59,42 @@ class AuditEventManager(models.Manager):
             user_agent=user_agent,
             details=safe_details,
         )
+
+    def record_admin_action(
+        self, *, actor, action: str, request=None, application=None, user=None, **details: Any
+    ) -> "AuditEvent":
+        """An admin action that no more specific event type covers (exports, pruning)."""
+        return self.record(
+            event=AuditEvent.Type.ADMIN_ACTION,
+            request=request,
+            actor=actor,
+            user=user,
+            application=application,
+            action=action,
+            **details,
+        )
+
+    def prune(self, *, older_than: timedelta, batch_size: int = 1000, actor=None) -> int:
+        """Delete events older than ``older_than``, ``batch_size`` rows per statement.
+
+        Small batches keep each transaction (and its locks) short on a large table. The pruning
+        itself is recorded, so the log shows where its history was cut.
+        """
+        cutoff = timezone.now() - older_than
+        deleted = 0
+        while True:
+            batch = list(
+                self.filter(created__lt=cutoff)
+                .order_by("created", "pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not batch:
+                break
+            deleted += self.filter(pk__in=batch).delete()[0]
+        self.record_admin_action(
+            actor=actor, action="audit_pruned", deleted=deleted, cutoff=cutoff.isoformat()
+        )
+        return deleted
 
 
 class AuditEvent(models.Model):

@@ -7,16 +7,9 @@ scope is no longer granted, and tokens that carry it keep working until they exp
 
 from django.db import transaction
 
-from apis.models import Color
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import ApiResource, Scope
 from oauth_portal.server.selectors import scope_usage
-
-
-def color_create(*, owner, name: str, hex: str) -> Color:
-    """Save a color for ``owner``, the user who granted the token. Stored in lower case."""
-    return Color.objects.create(owner=owner, name=name, hex=hex.lower())
-
 
 # --- The API and scope registry, changed by admins ---------------------------------------------
 

@@ -9,8 +9,8 @@ handful of rows that an admin changes a few times a year, so each process keeps 
   ``PORTAL_REGISTRY_CACHE_SECONDS`` (30 s by default, like the signing keys).
 
 Decisions that grant something stay on the database: which scopes an app may be given
-(``oauth_portal.server.scopes.ScopeRegistry.get_available_scopes``) and which APIs it may ask a token for
-(``oauth_portal.server.audiences.resources_allowed_for``) are read fresh on every token request.
+(``scopes.ScopeRegistry.get_available_scopes``) and which APIs it may ask a token for
+(``audiences.resources_allowed_for``) are read fresh on every token request.
 """
 
 import threading

@@ -1,9 +1,22 @@
 """Queries the authorization server needs, in one place."""
 
-from django.db.models import QuerySet
-from django.utils import timezone
+from datetime import date, datetime, timedelta
 
-from oauth_portal.server.models import SigningKey
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
+
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.models import (
+    Application,
+    Consent,
+    SigningKey,
+)
 
 
 def signing_keys_retired_but_published() -> QuerySet[SigningKey]:
@@ -44,21 +57,6 @@ def apis_served_by(*, application) -> dict[str, set[str]]:
 # --- Admin: dashboard, client list and scope usage (issue 5) --------------------------------------
 # Imported here rather than at the top so that this section stands on its own.
 
-from datetime import date, datetime, timedelta  # noqa: E402
-
-from django.db.models import Count, IntegerField, OuterRef, Subquery  # noqa: E402
-from django.db.models.functions import Coalesce, TruncDate  # noqa: E402
-from oauth2_provider.models import (  # noqa: E402
-    get_access_token_model,
-    get_grant_model,
-    get_refresh_token_model,
-)
-
-from oauth_portal.audit.models import AuditEvent  # noqa: E402
-from oauth_portal.server.models import (
-    Application,
-    Consent,  # noqa: E402
-)
 
 TOKEN_EVENTS = [AuditEvent.Type.TOKEN_ISSUED, AuditEvent.Type.TOKEN_REFRESHED]
 REUSE_EVENTS = [AuditEvent.Type.CODE_REUSED, AuditEvent.Type.REFRESH_REUSED]

@@ -8,7 +8,6 @@ import hashlib
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
@@ -411,8 +410,8 @@ def user_tokens_revoke(*, user, reason: str, request=None) -> int:
     """Revoke every token and pending code ``user`` holds, in every app, and record why.
 
     Deactivation and a new password (reset, admin, or a change with "sign out of connected
-    apps" ticked) end what the account gave away: oauth_portal.server.tokens_follow_account calls this on the user's
-    save. Returns how many access tokens died; a user who had none leaves no event.
+    apps" ticked) end what the account gave away: ``tokens_follow_account`` calls this on the
+    user's save. Returns how many access tokens died; a user who had none leaves no event.
     """
     revoked = tokens_revoke(user=user)
     if revoked:
@@ -427,21 +426,6 @@ def user_tokens_revoke(*, user, reason: str, request=None) -> int:
 
 
 # --- Admin console and operations (issue 5) ------------------------------------------------------
-
-
-def admin_action_record(
-    *, actor, action: str, request=None, application=None, user=None, **details: Any
-) -> AuditEvent:
-    """Record an admin action that no more specific event type covers (exports, pruning)."""
-    return AuditEvent.objects.record(
-        event=AuditEvent.Type.ADMIN_ACTION,
-        request=request,
-        actor=actor,
-        user=user,
-        application=application,
-        action=action,
-        **details,
-    )
 
 
 @transaction.atomic
@@ -514,7 +498,7 @@ def consent_revoke_by_admin(*, consent, actor, request=None) -> None:
     )
 
     consent_revoke(user=consent.user, application=consent.application, request=request)
-    admin_action_record(
+    AuditEvent.objects.record_admin_action(
         actor=actor,
         action="consent_revoked",
         request=request,
@@ -601,31 +585,10 @@ def signing_keys_reencrypt(*, actor=None) -> int:
     for key in keys:
         key.private_key_encrypted = private_key_reencrypt(key.private_key_encrypted, kid=key.kid)
     SigningKey.objects.bulk_update(keys, ["private_key_encrypted"])
-    admin_action_record(actor=actor, action="signing_keys_reencrypted", keys=len(keys))
-    return len(keys)
-
-
-def audit_prune(*, older_than: timedelta, batch_size: int = 1000, actor=None) -> int:
-    """Delete audit events older than ``older_than``, ``batch_size`` rows per statement.
-
-    Small batches keep each transaction (and its locks) short on a large table. The pruning
-    itself is recorded, so the log shows where its history was cut.
-    """
-    cutoff = timezone.now() - older_than
-    deleted = 0
-    while True:
-        batch = list(
-            AuditEvent.objects.filter(created__lt=cutoff)
-            .order_by("created", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            break
-        deleted += AuditEvent.objects.filter(pk__in=batch).delete()[0]
-    admin_action_record(
-        actor=actor, action="audit_pruned", deleted=deleted, cutoff=cutoff.isoformat()
+    AuditEvent.objects.record_admin_action(
+        actor=actor, action="signing_keys_reencrypted", keys=len(keys)
     )
-    return deleted
+    return len(keys)
 
 
 # --- Portal ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Racing requests for one code or one refresh token: exactly one wins, never a 500.
 
-DESIGN.md: "When several requests race to redeem one code or one refresh token, exactly one
-wins and the others get invalid_grant, never a 500, on SQLite ... as on PostgreSQL". Each
+The protocol rule (docs/protocol.md): when several requests race to redeem one code or one
+refresh token, exactly one wins and the others get invalid_grant, never a 500, on SQLite as on
+PostgreSQL. Each
 database gets one real gunicorn (4 worker processes x 2 threads, so all 8 racers are served at
 once, rate limits on) on a fresh migrated database; 8 threads released by a barrier send the
 same request.

@@ -1,7 +1,6 @@
-"""Protections that a mutation round (MUTATIONS.md) could remove without any test failing.
+"""Protections that a mutation round (removing each protection in turn) found no test guarding.
 
-Each test names the attack it stops and fails when that protection is removed; MUTATIONS.md
-names the mutation each one was written against.
+Each test names the attack it stops and fails when that protection is removed.
 """
 
 import html

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oauth_portal.server import services
+from oauth_portal.audit.models import AuditEvent
 
 UNITS = {"d": "days", "h": "hours"}
 
@@ -30,5 +30,5 @@ class Command(BaseCommand):
     def handle(self, *args, older_than: str, batch_size: int, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
-        deleted = services.audit_prune(older_than=age(older_than), batch_size=batch_size)
+        deleted = AuditEvent.objects.prune(older_than=age(older_than), batch_size=batch_size)
         self.stdout.write(f"Deleted {deleted} audit event(s) older than {older_than}.")
