@@ -15,8 +15,9 @@ import ipaddress
 from collections.abc import Mapping
 from types import SimpleNamespace
 
-from django.conf import settings
 from ipware import get_client_ip
+
+from oauth_portal.audit import app_settings
 
 IPV6_BUCKET_PREFIX = 64
 
@@ -24,7 +25,7 @@ IPV6_BUCKET_PREFIX = 64
 def client_ip_address(meta: Mapping) -> str | None:
     """The client's address as the nearest trusted proxy saw it, or ``REMOTE_ADDR``."""
     remote_addr = _valid_address(meta.get("REMOTE_ADDR"))
-    proxies = settings.PORTAL_TRUSTED_PROXY_COUNT
+    proxies = app_settings.PORTAL_TRUSTED_PROXY_COUNT
     if not proxies:
         return remote_addr
     forwarded = str(meta.get("HTTP_X_FORWARDED_FOR", ""))
@@ -60,10 +61,12 @@ def address_allowlisted(address: str | None) -> bool:
     Such addresses skip the per-address failure limits only; the limits per (account, address)
     and (client, address) still apply to everyone behind them.
     """
-    if not address or not settings.PORTAL_RATELIMIT_ADDRESS_ALLOWLIST:
+    if not address or not app_settings.PORTAL_RATELIMIT_ADDRESS_ALLOWLIST:
         return False
     ip = ipaddress.ip_address(address)
-    return any(ip in network for network in _networks(settings.PORTAL_RATELIMIT_ADDRESS_ALLOWLIST))
+    return any(
+        ip in network for network in _networks(app_settings.PORTAL_RATELIMIT_ADDRESS_ALLOWLIST)
+    )
 
 
 def _networks(cidrs) -> list:

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlencode, urlsplit
 
 import requests
-from django.conf import settings
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 from jwcrypto import jwk, jwt
 from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
+
+from oauth_portal.portal import app_settings
 
 SESSION_KEY = "portal_playground"
 TIMEOUT_SECONDS = (3, 10)  # connect, read
@@ -112,7 +113,7 @@ DJANGOS_OWN_SERVER = "WSGIServer/"
 def internal_base_url(request) -> str:
     """Where the playground's server-side calls go (scheme://host[:port]), never taken from the
     request's Host header; empty when nothing trustworthy is configured."""
-    configured = settings.PORTAL_INTERNAL_BASE_URL or oauth2_settings.OIDC_ISS_ENDPOINT
+    configured = app_settings.PORTAL_INTERNAL_BASE_URL or oauth2_settings.OIDC_ISS_ENDPOINT
     if configured:
         parts = urlsplit(configured)
         return f"{parts.scheme}://{parts.netloc}"

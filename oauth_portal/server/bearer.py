@@ -36,12 +36,13 @@ import logging
 import threading
 import time
 
-from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
+
+from oauth_portal.server import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def loaded_fields() -> tuple[str, ...]:
 
 
 def token_cache():
-    return caches[settings.PORTAL_TOKEN_CACHE]
+    return caches[app_settings.PORTAL_TOKEN_CACHE]
 
 
 class _OutageWarning:
@@ -98,7 +99,7 @@ class _OutageWarning:
             self._last = now
         logger.warning(
             "The token cache (%s) failed with %s; bearer checks read the database meanwhile.",
-            settings.PORTAL_TOKEN_CACHE,
+            app_settings.PORTAL_TOKEN_CACHE,
             type(error).__name__,
         )
 
@@ -138,7 +139,7 @@ def _remember(key: str, value, *, expires_at: float, seconds: int) -> None:
 
 def _tombstone(key: str) -> None:
     """Tombstone a cache entry now and again at commit (see the module docstring)."""
-    timeout = settings.PORTAL_BEARER_CACHE_SECONDS + TOMBSTONE_MARGIN_SECONDS
+    timeout = app_settings.PORTAL_BEARER_CACHE_SECONDS + TOMBSTONE_MARGIN_SECONDS
     _cached("set", key, TOMBSTONE, timeout)
     transaction.on_commit(lambda: _cached("set", key, TOMBSTONE, timeout))
 
@@ -146,7 +147,7 @@ def _tombstone(key: str) -> None:
 def access_token_for(token: str):
     """The stored access token ``token`` names (expired or not), or None; cached when enabled."""
     checksum = token_checksum(token)
-    seconds = settings.PORTAL_BEARER_CACHE_SECONDS
+    seconds = app_settings.PORTAL_BEARER_CACHE_SECONDS
     if seconds:
         cached = _cached("get", _entry_key(checksum))
         if cached == TOMBSTONE:
@@ -179,7 +180,7 @@ def jwt_access_token_live(*, jti: str, expires_at: float) -> bool:
     """
     from oauth_portal.server.models import JwtAccessToken
 
-    seconds = settings.PORTAL_BEARER_CACHE_SECONDS
+    seconds = app_settings.PORTAL_BEARER_CACHE_SECONDS
     key = _jwt_key(jti)
     if seconds:
         cached = _cached("get", key)
@@ -226,7 +227,7 @@ def _rebuild(entry: dict):
 
 def forget_access_token(checksum: str) -> None:
     """Tombstone an opaque token's cache entry now and again at commit."""
-    if settings.PORTAL_BEARER_CACHE_SECONDS and checksum:
+    if app_settings.PORTAL_BEARER_CACHE_SECONDS and checksum:
         _tombstone(_entry_key(checksum))
 
 
@@ -239,7 +240,7 @@ def _on_access_token_deleted(sender, instance, **kwargs) -> None:
 
 def _on_access_token_saved(sender, instance, created, **kwargs) -> None:
     """A changed row (scope, expiry) must be read again: drop its entry now and at commit."""
-    if created or not settings.PORTAL_BEARER_CACHE_SECONDS:
+    if created or not app_settings.PORTAL_BEARER_CACHE_SECONDS:
         return
     key = _entry_key(instance.token_checksum)
     _cached("delete", key)
@@ -247,7 +248,7 @@ def _on_access_token_saved(sender, instance, created, **kwargs) -> None:
 
 
 def _on_jwt_deleted(sender, instance, **kwargs) -> None:
-    if settings.PORTAL_BEARER_CACHE_SECONDS and instance.expires > timezone.now():
+    if app_settings.PORTAL_BEARER_CACHE_SECONDS and instance.expires > timezone.now():
         _tombstone(_jwt_key(instance.jti))
 
 

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import BasePasswordHasher
 from django.utils.crypto import constant_time_compare
 
+from oauth_portal.server import app_settings
+
 
 class ClientSecretHMACHasher(BasePasswordHasher):
     """A Django password hasher for client secrets only (``CLIENT_SECRET_HASHER``)."""
@@ -26,7 +28,7 @@ class ClientSecretHMACHasher(BasePasswordHasher):
     algorithm = "portal_hmac_sha256"
 
     def _key(self) -> bytes:
-        configured = settings.PORTAL_CLIENT_SECRET_KEY or settings.SECRET_KEY
+        configured = app_settings.PORTAL_CLIENT_SECRET_KEY or settings.SECRET_KEY
         return hashlib.sha256(b"portal.client-secret:" + configured.encode()).digest()
 
     def salt(self) -> str:

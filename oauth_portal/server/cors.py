@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from corsheaders.signals import check_request_enabled
 from django.conf import settings
 
+from oauth_portal.server import app_settings
 from oauth_portal.server.models import LOOPBACK_HOSTS
 
 
@@ -28,7 +29,7 @@ def origin_registered(origin: str) -> bool:
 
     if not origin or not origin_is_acceptable(origin):
         return False
-    return origin in settings.PORTAL_CORS_EXTRA_ORIGINS or public_client_origin_registered(
+    return origin in app_settings.PORTAL_CORS_EXTRA_ORIGINS or public_client_origin_registered(
         origin=origin
     )
 

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from redis.exceptions import RedisError
 
+from oauth_portal.server import app_settings
 from oauth_portal.server.models import RateCounter
 
 logger = logging.getLogger(__name__)
@@ -237,4 +237,4 @@ def _warn_redis_unavailable(exc: Exception) -> None:
 
 
 def rate_limit_cache_alias() -> str:
-    return settings.PORTAL_RATELIMIT_CACHE
+    return app_settings.PORTAL_RATELIMIT_CACHE

@@ -21,13 +21,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from time import monotonic
 
-from django.conf import settings
 from django.http import JsonResponse
 from oauth2_provider.models import get_application_model
 
 from oauth_portal.audit.client_address import address_allowlisted, client_address_bucket
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import ratecounters
+from oauth_portal.server import app_settings, ratecounters
 
 # (group, key, rate): the key (an address, a client id) is counted in its group at that rate;
 # an empty key is not counted.
@@ -59,7 +58,7 @@ def first_exceeded_limit(
     counted, even after one is reached, so that the whole request costs one round trip.
     ``cache`` chooses the store, as ``ratecounters.count`` says.
     """
-    if not settings.PORTAL_RATELIMIT_ENABLE:
+    if not app_settings.PORTAL_RATELIMIT_ENABLE:
         return None
     now = time.time()
     peeked, counted = check_windows(peek, now), check_windows(count, now)
@@ -81,7 +80,7 @@ def first_exceeded_limit(
 def failures_count(checks: Sequence[Check]) -> list[str]:
     """Count one failure on each check; the groups whose limit it has just reached, so that a
     lock is recorded once, when it starts, not on every refused try."""
-    if not settings.PORTAL_RATELIMIT_ENABLE:
+    if not app_settings.PORTAL_RATELIMIT_ENABLE:
         return []
     now = time.time()
     windows = check_windows(checks, now)
@@ -127,11 +126,15 @@ def client_failure_checks(client_id: str, address: str) -> list[Check]:
     real client out from its own address.
     """
     checks = [
-        ("client-auth-failure", f"{client_id}\n{address}", settings.PORTAL_RATELIMIT_AUTH_FAILURES)
+        (
+            "client-auth-failure",
+            f"{client_id}\n{address}",
+            app_settings.PORTAL_RATELIMIT_AUTH_FAILURES,
+        )
     ]
     if not address_allowlisted(address):
         checks.append(
-            ("client-auth-failure-ip", address, settings.PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP)
+            ("client-auth-failure-ip", address, app_settings.PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP)
         )
     return checks
 
@@ -140,7 +143,7 @@ def address_error_checks(address: str) -> list[Check]:
     """Refused requests of any kind from one address: a ceiling on garbage, not on traffic."""
     if address_allowlisted(address):
         return []
-    rate = settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP
+    rate = app_settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP
     return [("client-endpoint-errors-ip", address, rate)]
 
 
@@ -174,12 +177,12 @@ def client_request_rate(client_id: str) -> str | None:
     if row is not None:
         per_minute, client_type = row
         if per_minute is None and client_type != "public":
-            rate = settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT
+            rate = app_settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT
         elif per_minute:
             rate = f"{per_minute}/m"
     if len(_client_rates) >= CLIENT_RATES_KEPT:
         _client_rates.clear()
-    _client_rates[client_id] = (rate, now + settings.PORTAL_REGISTRY_CACHE_SECONDS)
+    _client_rates[client_id] = (rate, now + app_settings.PORTAL_REGISTRY_CACHE_SECONDS)
     return rate
 
 
@@ -246,7 +249,7 @@ class AddressRateLimitMixin:
         checks = (
             []
             if address_allowlisted(address)
-            else [(self.ratelimit_group, address, getattr(settings, self.ratelimit_setting))]
+            else [(self.ratelimit_group, address, getattr(app_settings, self.ratelimit_setting))]
         )
         exceeded = first_exceeded_limit(peek=checks)
         if exceeded:

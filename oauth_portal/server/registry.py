@@ -17,8 +17,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models.signals import post_delete, post_save
+
+from oauth_portal.server import app_settings
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def snapshot() -> Snapshot:
     fresh = _read()
     with _lock:
         _state.update(
-            snapshot=fresh, expires=time.monotonic() + settings.PORTAL_REGISTRY_CACHE_SECONDS
+            snapshot=fresh, expires=time.monotonic() + app_settings.PORTAL_REGISTRY_CACHE_SECONDS
         )
     return fresh
 

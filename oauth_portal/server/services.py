@@ -17,6 +17,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import app_settings
 from oauth_portal.server.client_secrets import ClientSecretHMACHasher
 from oauth_portal.server.models import Application, ClientSecret, RedeemedCode, SigningKey
 from oauth_portal.server.signing_keys import (
@@ -272,7 +273,6 @@ def application_register(*, owner, actor=None, secret: str | None = None, reques
     The secret is returned once (confidential clients only) and stored hashed. With
     ``PORTAL_REQUIRE_APPROVAL`` the app starts pending: usable only by its developer.
     """
-    from django.conf import settings
 
     allowed_scopes = fields.pop("allowed_scopes", None)
     required_scopes = fields.pop("required_scopes", None)
@@ -282,7 +282,7 @@ def application_register(*, owner, actor=None, secret: str | None = None, reques
         plain_secret = secret or generate_client_secret()
         application.client_secret = plain_secret
         application.client_secret_created_at = timezone.now()
-    if settings.PORTAL_REQUIRE_APPROVAL:
+    if app_settings.PORTAL_REQUIRE_APPROVAL:
         application.status = Application.Status.PENDING
     application.full_clean()
     application.save()
@@ -513,13 +513,12 @@ def signing_key_published_lifetime() -> timedelta:
     The longest-lived token it can have signed, plus the time other processes may keep signing
     with it before they re-read the keys (``PORTAL_SIGNING_KEY_CACHE_SECONDS``).
     """
-    from django.conf import settings
     from oauth2_provider.settings import oauth2_settings
 
     lifetime = max(
         oauth2_settings.ID_TOKEN_EXPIRE_SECONDS, oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
     )
-    return timedelta(seconds=lifetime + settings.PORTAL_SIGNING_KEY_CACHE_SECONDS)
+    return timedelta(seconds=lifetime + app_settings.PORTAL_SIGNING_KEY_CACHE_SECONDS)
 
 
 def signing_key_rotate(*, actor=None, request=None) -> SigningKey:

@@ -29,6 +29,7 @@ from django.dispatch import receiver
 
 from oauth_portal.audit.client_address import address_allowlisted, client_address_bucket
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import app_settings
 from oauth_portal.server.ratelimits import Check, failures_count, first_exceeded_limit
 
 KNOWN_DEVICE_COOKIE = "portal_known_device"
@@ -66,10 +67,10 @@ def sign_in_checks(request, username: str) -> list[Check]:
     address = client_address_bucket(request.META) or "unknown"
     checks = []
     if not address_allowlisted(address):
-        rate = f"{settings.PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT}/{window:.0f}m"
+        rate = f"{app_settings.PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT}/{window:.0f}m"
         checks.append(("sign-in-failures-ip", address, rate))
     if not known_device(request, username):
-        rate = f"{settings.PORTAL_SIGN_IN_ACCOUNT_FAILURE_LIMIT}/{window:.0f}m"
+        rate = f"{app_settings.PORTAL_SIGN_IN_ACCOUNT_FAILURE_LIMIT}/{window:.0f}m"
         checks.append(("sign-in-failures-account", username[:150], rate))
     return checks
 

@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import lazy
 
+from oauth_portal.server import app_settings
+
 logger = logging.getLogger(__name__)
 
 ENCRYPTION_KEYS_SETTING = "PORTAL_SIGNING_KEY_ENCRYPTION_KEYS"
@@ -73,7 +75,7 @@ def _fernet() -> MultiFernet:
     """Configured keys first (the first one encrypts), then those derived from the secret keys."""
     from django.conf import settings
 
-    configured = [key.encode("ascii") for key in settings.PORTAL_SIGNING_KEY_ENCRYPTION_KEYS]
+    configured = [key.encode("ascii") for key in app_settings.PORTAL_SIGNING_KEY_ENCRYPTION_KEYS]
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     derived = [_derived_key(secret) for secret in secrets if secret]
     return MultiFernet([Fernet(key) for key in [*configured, *derived]])
@@ -124,7 +126,6 @@ def _read_keys() -> tuple[str, list[str]]:
 
 
 def _memoised_keys() -> tuple[str, list[str]]:
-    from django.conf import settings
 
     with _memo_lock:
         if time.monotonic() < _memo["expires"]:
@@ -134,7 +135,7 @@ def _memoised_keys() -> tuple[str, list[str]]:
         _memo.update(
             current=current,
             retired=retired,
-            expires=time.monotonic() + settings.PORTAL_SIGNING_KEY_CACHE_SECONDS,
+            expires=time.monotonic() + app_settings.PORTAL_SIGNING_KEY_CACHE_SECONDS,
         )
     return current, retired
 

@@ -8,7 +8,6 @@ import json
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -32,7 +31,7 @@ from oauthlib.common import Request as OAuthlibRequest
 from redis.exceptions import RedisError
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import consents, selectors
+from oauth_portal.server import app_settings, consents, selectors
 from oauth_portal.server.api_selectors import scopes_for_consent
 from oauth_portal.server.oauth_server import SUPPORTED_GRANT_TYPES
 from oauth_portal.server.ratelimits import AddressRateLimitMixin, ClientEndpointRateLimitMixin
@@ -552,7 +551,7 @@ def database_reachable() -> bool:
 
 def redis_reachable() -> bool | None:
     """Whether the shared Redis cache answers a PING; None when no Redis is configured."""
-    cache = caches[settings.PORTAL_RATELIMIT_CACHE]
+    cache = caches[app_settings.PORTAL_RATELIMIT_CACHE]
     if not isinstance(cache, RedisCache):
         return None
     try:
