@@ -20,7 +20,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import playground as playground
-from oauth_portal.server import selectors
+from oauth_portal.portal import selectors
+from oauth_portal.server import clients
 from oauth_portal.server.models import Application
 
 MAX_ID = 2**63 - 1  # the largest primary key a database holds; a longer id names no app
@@ -28,7 +29,7 @@ MAX_ID = 2**63 - 1  # the largest primary key a database holds; a longer id name
 
 def playground_apps(user):
     """The developer's apps that sign users in (a service has no playground)."""
-    return selectors.applications_for_owner(owner=user).filter(
+    return clients.applications_for_owner(owner=user).filter(
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE
     )
 

@@ -1,7 +1,7 @@
 """The developer portal under /portal/: a developer's own apps, their keys, the playground and
 the API catalogue (the playground's pages are in ``portal_playground_views``).
 
-Every app is looked up through ``selectors.applications_for_owner``: another developer's app
+Every app is looked up through ``clients.applications_for_owner``: another developer's app
 is a 404 for every page and action. Every change is a POST (CSRF-protected) that calls a
 service, which writes the audit event. Pages that show a secret or a token are rendered, never
 redirected to, and never cached.
@@ -26,7 +26,8 @@ from oauth2_provider.settings import oauth2_settings
 from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import openapi as portal_openapi
 from oauth_portal.portal import playground as playground
-from oauth_portal.server import selectors, services
+from oauth_portal.portal import selectors, services
+from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.models import Application
 
 CHART_HEIGHT = 64
@@ -83,7 +84,7 @@ def secret_rows(application: Application) -> list[dict]:
             "previous_id": None,
         }
     ]
-    for secret in selectors.application_previous_secrets(application=application):
+    for secret in clients.application_previous_secrets(application=application):
         rows.append(
             {
                 "label": "Previous",
@@ -147,7 +148,7 @@ class OwnedApplicationMixin(LoginRequiredMixin):
 
     @cached_property
     def application(self) -> Application:
-        owned = selectors.applications_for_owner(owner=self.request.user)
+        owned = clients.applications_for_owner(owner=self.request.user)
         return get_object_or_404(owned, pk=self.kwargs["pk"])
 
     def detail_redirect(self):
@@ -160,7 +161,7 @@ class PortalIndexView(LoginRequiredMixin, TemplateView):
     template_name = "portal/index.html"
 
     def get_context_data(self, **kwargs):
-        applications = selectors.applications_for_owner(owner=self.request.user)
+        applications = clients.applications_for_owner(owner=self.request.user)
         return super().get_context_data(**kwargs, applications=applications)
 
 
@@ -221,7 +222,7 @@ class ApplicationDetailView(OwnedApplicationMixin, View):
             "scope_groups": scope_rows(settings_form),
             "rotate_form": portal_forms.SecretRotateForm(),
             "secret_rows": [] if application.is_public else secret_rows(application),
-            "consent_count": selectors.application_consent_count(application=application),
+            "consent_count": clients.application_consent_count(application=application),
             "chart": token_chart(selectors.application_tokens_per_day(application=application)),
             "events": selectors.application_recent_events(application=application),
             "discovery_url": discovery_url(self.request),
@@ -273,7 +274,7 @@ class ClientSecretRotateView(OwnedApplicationMixin, View):
             messages.error(request, "Choose how long the old secret keeps working.")
             return self.detail_redirect()
         grace = form.cleaned_data["grace"]
-        secret = services.client_secret_rotate(
+        secret = client_secret_lifecycle.client_secret_rotate(
             application=application, actor=request.user, grace=grace, request=request
         )
         # Rendered, not redirected: the secret must not travel through a URL or the session.
@@ -292,7 +293,7 @@ class ClientSecretPreviousDeleteView(OwnedApplicationMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        deleted = services.client_secret_previous_delete(
+        deleted = client_secret_lifecycle.client_secret_previous_delete(
             application=self.application,
             secret_id=self.kwargs["secret_id"],
             actor=request.user,
@@ -337,7 +338,7 @@ class ApplicationDeleteView(OwnedApplicationMixin, View):
 
     def post(self, request, *args, **kwargs):
         name = self.application.name
-        services.application_delete(
+        clients.application_delete(
             application=self.application, actor=request.user, request=request
         )
         messages.success(request, f"{name} was deleted; its tokens no longer work.")

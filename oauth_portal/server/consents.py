@@ -10,8 +10,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server.models import Application, Consent
-from oauth_portal.server.services import tokens_revoke
+from oauth_portal.server.models import (
+    Application,
+    Consent,
+)
+from oauth_portal.server.tokens import tokens_revoke
 
 ALWAYS_REQUIRED_SCOPES = frozenset({"openid"})
 
@@ -153,7 +156,7 @@ def consent_owned_by(*, user, application_id: int) -> Consent | None:
 
 def connected_apps_for_display(*, user) -> list[dict]:
     """What the connected-apps page shows for each app the user authorized."""
-    from oauth_portal.server.api_selectors import scopes_for_consent
+    from oauth_portal.server.api_catalogue import scopes_for_consent
 
     rows = []
     for consent in consents_for_user(user=user):
@@ -168,3 +171,20 @@ def connected_apps_for_display(*, user) -> list[dict]:
             }
         )
     return rows
+
+
+@transaction.atomic
+def consent_revoke_by_admin(*, consent, actor, request=None) -> None:
+    """Withdraw a user's consent for an app (and its tokens) on an admin's decision."""
+    from oauth_portal.server.consents import (
+        consent_revoke,  # oauth_portal.server.consents imports this module
+    )
+
+    consent_revoke(user=consent.user, application=consent.application, request=request)
+    AuditEvent.objects.record_admin_action(
+        actor=actor,
+        action="consent_revoked",
+        request=request,
+        user=consent.user,
+        application=consent.application,
+    )

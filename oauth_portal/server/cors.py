@@ -25,7 +25,7 @@ def origin_is_acceptable(origin: str) -> bool:
 
 
 def origin_registered(origin: str) -> bool:
-    from oauth_portal.server.selectors import public_client_origin_registered
+    from oauth_portal.server.clients import public_client_origin_registered
 
     if not origin or not origin_is_acceptable(origin):
         return False

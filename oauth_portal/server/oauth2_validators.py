@@ -17,7 +17,7 @@ from oauth2_provider.scopes import get_scopes_backend
 from oauthlib.oauth2.rfc6749 import errors, utils
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import bearer, ratelimits, services
+from oauth_portal.server import bearer, client_secret_lifecycle, ratelimits, tokens
 from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
@@ -33,14 +33,15 @@ class PortalOAuth2Validator(OAuth2Validator):
             "family_name": lambda request: request.user.last_name,
             "preferred_username": lambda request: request.user.get_username(),
             "email": lambda request: request.user.email,
-            "email_verified": lambda request: bool(request.user.email_verified),
+            # A host's user model may have no such field (Django's auth.User has none): unverified.
+            "email_verified": lambda request: bool(getattr(request.user, "email_verified", False)),
         }
 
     def authenticate_client(self, request, *args, **kwargs):
         """Client authentication (RFC 6749 §2.3.1) against every secret the app accepts now.
 
         DOT compares one stored secret; an app mid-rotation accepts its previous secret too,
-        until the grace period the developer chose ends (see ``services.client_secret_verify``).
+        until the grace period the developer chose ends (``client_secret_verify``).
         """
         client_id, secret = credentials_from_request(request)
         if not client_id or secret is None:
@@ -48,7 +49,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         application = self._load_application(client_id, request)
         if application is None:
             return False
-        if not services.client_secret_verify(application=application, secret=secret):
+        if not client_secret_lifecycle.client_secret_verify(application=application, secret=secret):
             return False
         ratelimits.client_authenticated(client_id)
         return True
@@ -155,9 +156,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         )
         request.redeeming_grant = grants[0] if grants else None
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
-            services.authorization_code_replay_handle(
-                code=code, application=client, request=request
-            )
+            tokens.authorization_code_replay_handle(code=code, application=client, request=request)
             return False
         if not _is_active(request.user):
             return False
@@ -230,7 +229,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         since is ``invalid_grant`` too; its audience is narrowed to the client's allow-list
         (its scopes in ``get_original_scopes``).
         """
-        checksum = services.token_checksum(refresh_token)
+        checksum = tokens.token_checksum(refresh_token)
         rows = list(
             get_refresh_token_model().objects.select_for_update().filter(token_checksum=checksum)
         )
@@ -239,7 +238,7 @@ class PortalOAuth2Validator(OAuth2Validator):
             row for row in rows if row.revoked is not None and row.application_id == client.pk
         ]
         if not valid and replayed and not any(row.revoked is None for row in rows):
-            services.refresh_token_replay_record(refresh_token=replayed[0], request=request)
+            tokens.refresh_token_replay_record(refresh_token=replayed[0], request=request)
         if not valid or not _is_active(request.user):
             return False
         # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
@@ -297,16 +296,16 @@ class PortalOAuth2Validator(OAuth2Validator):
     def _save_bearer_token(self, token, request, *args, **kwargs):
         super()._save_bearer_token(token, request, *args, **kwargs)
         if request.grant_type == "authorization_code":
-            services.authorization_code_redeemed(
+            tokens.authorization_code_redeemed(
                 code=request.code, application=request.client, user=request.user, token=token
             )
         consent_touch(user=request.user, application=request.client)
-        services.token_issue_record(request=request, token=token)
+        tokens.token_issue_record(request=request, token=token)
 
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
         with transaction.atomic():
             # Read the owner first: revoking an access token deletes its row.
-            owner = services.token_owner(token=token, application=request.client)
+            owner = tokens.token_owner(token=token, application=request.client)
             super().revoke_token(token, token_type_hint, request, *args, **kwargs)
             AuditEvent.objects.record(
                 event=AuditEvent.Type.TOKEN_REVOKED,

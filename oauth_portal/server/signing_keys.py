@@ -117,8 +117,10 @@ def generate_private_key_pem() -> str:
 
 
 def _read_keys() -> tuple[str, list[str]]:
-    from oauth_portal.server.selectors import signing_keys_retired_but_published
-    from oauth_portal.server.services import signing_key_ensure_current
+    from oauth_portal.server.key_rotation import (
+        signing_key_ensure_current,
+        signing_keys_retired_but_published,
+    )
 
     current = signing_key_ensure_current()
     retired = [key.private_key_pem() for key in signing_keys_retired_but_published()]

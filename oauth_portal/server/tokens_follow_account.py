@@ -2,7 +2,7 @@
 
 When a user is deactivated (``is_active`` turns False) or gets a new password, every access,
 refresh and ID token they hold, in every app, and their pending authorization codes are revoked
-at once (``oauth_portal.server.services.user_tokens_revoke``).
+at once (``oauth_portal.server.tokens.user_tokens_revoke``).
 
 Why signals on ``settings.AUTH_USER_MODEL`` and not our views: the apps run on host sites with
 their own user model, admin and password views (Django's ``auth.User``, ``PasswordResetConfirm
@@ -75,7 +75,7 @@ def _revoke_on_change(sender, instance, **kwargs) -> None:
         return
     reason = _revocation_reason(instance, stored)
     if reason is not None:
-        from oauth_portal.server.services import user_tokens_revoke
+        from oauth_portal.server.tokens import user_tokens_revoke
 
         user_tokens_revoke(user=instance, reason=reason)
 

@@ -31,8 +31,8 @@ from oauthlib.common import Request as OAuthlibRequest
 from redis.exceptions import RedisError
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import app_settings, consents, selectors
-from oauth_portal.server.api_selectors import scopes_for_consent
+from oauth_portal.server import app_settings, clients, consents
+from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.oauth_server import SUPPORTED_GRANT_TYPES
 from oauth_portal.server.ratelimits import AddressRateLimitMixin, ClientEndpointRateLimitMixin
 
@@ -54,7 +54,7 @@ def labelled_as_json(response):
 def authorize_error_page(request, *, error: str, description: str, status: int = 400):
     """The consent page's error card, for requests we refuse without redirecting anywhere."""
     context = {"error": {"error": error, "description": description}}
-    return render(request, "oauth2_provider/authorize.html", context, status=status)
+    return render(request, AuthorizationView.template_name, context, status=status)
 
 
 def invalid_consent_form(request):
@@ -91,6 +91,8 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
     anything, so a tampered form is never followed, whether the user allows or denies.
     """
 
+    # Ours, not DOT's oauth2_provider/authorize.html: a name no installed app shadows.
+    template_name = "oauth_portal/server/authorize.html"
     ratelimit_group = "authorize-ip"
     ratelimit_setting = "PORTAL_RATELIMIT_AUTHORIZE_PER_IP"
 
@@ -339,7 +341,7 @@ def introspection_allowed(*, client, answer: dict) -> bool:
     APIs; a token without one is for every API whose scopes it carries."""
     if answer.get("client_id") == client.client_id:
         return True
-    served = selectors.apis_served_by(application=client)
+    served = clients.apis_served_by(application=client)
     audiences = answer.get("aud") or []
     if isinstance(audiences, str):
         audiences = [audiences]
@@ -451,6 +453,8 @@ class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
     Otherwise the user is signed out as usual and sees our signed-out page.
     """
 
+    template_name = "oauth_portal/server/logout_confirm.html"
+
     def dispatch(self, request, *args, **kwargs):
         self.proven_application = None
         return super().dispatch(request, *args, **kwargs)
@@ -502,7 +506,7 @@ class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
                 initiated_by="relying_party",
             )
         if not post_logout_redirect_uri:
-            return render(self.request, "accounts/logged_out.html")
+            return render(self.request, "oauth_portal/server/logged_out.html")
         return response
 
 
@@ -576,7 +580,7 @@ class DemoCallbackView(View):
             "token_url": request.build_absolute_uri("/o/token/"),
             "redirect_uri": request.build_absolute_uri(request.path),
         }
-        response = render(request, "oauth_portal/demo_callback.html", context)
+        response = render(request, "oauth_portal/server/demo_callback.html", context)
         response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "no-store"
         return response

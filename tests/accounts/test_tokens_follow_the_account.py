@@ -18,7 +18,8 @@ from oauth2_provider.models import (
 )
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import registry, services
+from oauth_portal.server import registry
+from oauth_portal.server import tokens as token_services
 from oauth_portal.server.models import ApiResource
 from tests.accounts.helpers import NEW_PASSWORD, can_sign_in, mailed_path, only_mail
 from tests.factories import ApplicationFactory, UserFactory
@@ -289,7 +290,7 @@ def test_revoking_a_users_tokens_costs_the_same_however_many_apps_they_use(db):
         for client_app in apps:
             mint_access_token(user=user, app=client_app, scope="colors:read")
         with CaptureQueriesContext(connection) as captured:
-            assert services.user_tokens_revoke(user=user, reason="deactivated") == len(apps)
+            assert token_services.user_tokens_revoke(user=user, reason="deactivated") == len(apps)
         return len(captured.captured_queries)
 
     one = cost(UserFactory(username="one"), [ApplicationFactory()])

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.api_catalogue import scope_usage
 from oauth_portal.server.models import ApiResource, Consent, Scope
-from oauth_portal.server.selectors import scope_usage
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import (
     authorize_params,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 from oauth2_provider.models import get_access_token_model, set_token_value
 
-from oauth_portal.server import consents, services
+from oauth_portal.server import clients, consents, tokens
 from oauth_portal.server.models import ApiResource, Scope
 from tests.oauth_helpers import basic_auth, get_code, mint_access_token, redeem, token_request
 
@@ -73,11 +73,11 @@ def withdraw_consent(client, user, app, token):
 
 
 def suspend_the_app(client, user, app, token):
-    services.application_suspend(application=app, actor=None, reason="abuse")
+    clients.application_suspend(application=app, actor=None, reason="abuse")
 
 
 def revoke_all_tokens_of_the_app(client, user, app, token):
-    services.tokens_revoke(application=app)
+    tokens.tokens_revoke(application=app)
 
 
 def delete_the_user(client, user, app, token):

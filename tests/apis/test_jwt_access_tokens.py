@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from oauth_portal.server import services
+from oauth_portal.server import clients, key_rotation, tokens
 from oauth_portal.server.models import ApiResource, Scope
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, get_code, redeem, token_request
@@ -97,9 +97,9 @@ def test_a_jwt_dies_with_its_grant(client, signed_in, jwt_tokens, app, user, how
     assert api_get(client, token).status_code == 200
 
     if how == "consent withdrawn":
-        services.tokens_revoke(application=app, user=user)
+        tokens.tokens_revoke(application=app, user=user)
     elif how == "app suspended":
-        services.application_suspend(application=app, reason="abuse", actor=None)
+        clients.application_suspend(application=app, reason="abuse", actor=None)
     else:
         refreshed = token_request(
             client,
@@ -228,6 +228,6 @@ def test_a_token_for_no_api_stays_opaque_even_when_apis_use_jwt(signed_in, app, 
 
 
 def test_a_jwt_signed_before_a_key_rotation_still_verifies(client, jwt_tokens):
-    services.signing_key_rotate(actor=None)
+    key_rotation.signing_key_rotate(actor=None)
 
     assert api_get(client, jwt_tokens["access_token"]).status_code == 200

@@ -8,7 +8,7 @@ from django.test import Client
 from requests.structures import CaseInsensitiveDict
 
 from oauth_portal.portal import playground as portal_playground
-from oauth_portal.server import services
+from oauth_portal.portal import services
 from oauth_portal.server.models import Application
 from tests.factories import UserFactory
 

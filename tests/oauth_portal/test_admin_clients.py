@@ -15,7 +15,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import services
+from oauth_portal.server import clients
 from oauth_portal.server.models import Application, Consent, Scope
 from tests.factories import (
     CLIENT_SECRET,
@@ -362,7 +362,7 @@ def test_approving_a_pending_client_lets_other_users_sign_in(
 ):
     settings.PORTAL_REQUIRE_APPROVAL = True
     developer = UserFactory(username="devon")
-    app, _secret = services.application_register(
+    app, _secret = clients.application_register(
         owner=developer,
         name="Devon's app",
         client_type=Application.CLIENT_CONFIDENTIAL,
@@ -612,7 +612,7 @@ def test_bulk_delete_records_each_client(admin_client):
 
 
 def test_change_page_links_to_the_clients_audit_log(admin_client, app):
-    services.application_tokens_revoke(application=app, actor=None)
+    clients.application_tokens_revoke(application=app, actor=None)
     ApplicationFactory()
     page = admin_client.get(reverse("admin:portal_server_application_change", args=[app.pk]))
     assert f"application__id__exact={app.pk}" in page.content.decode()

@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from freezegun import freeze_time
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import services
+from oauth_portal.server import client_secret_lifecycle
 from oauth_portal.server.models import Application, ClientSecret
 from tests.factories import CLIENT_SECRET, ApplicationFactory
 
@@ -58,7 +58,7 @@ def test_secret_hashed_with_an_old_slow_hasher_works_and_is_upgraded(client, ser
 
 def test_rotation_with_grace_keeps_the_old_secret_until_the_grace_ends(client, service_app, user):
     with freeze_time("2026-01-01 12:00:00"):
-        new = services.client_secret_rotate(
+        new = client_secret_lifecycle.client_secret_rotate(
             application=service_app, actor=user, grace=timedelta(hours=1)
         )
         assert works(client, service_app, new)
@@ -74,16 +74,20 @@ def test_rotation_with_grace_keeps_the_old_secret_until_the_grace_ends(client, s
 
 
 def test_rotation_without_grace_stops_the_old_secret_at_once(client, service_app, user):
-    new = services.client_secret_rotate(application=service_app, actor=user, grace=timedelta(0))
+    new = client_secret_lifecycle.client_secret_rotate(
+        application=service_app, actor=user, grace=timedelta(0)
+    )
     assert not works(client, service_app, CLIENT_SECRET)
     assert works(client, service_app, new)
     assert not ClientSecret.objects.exists()
 
 
 def test_deleting_a_leaked_previous_secret_stops_it_at_once(client, service_app, user):
-    services.client_secret_rotate(application=service_app, actor=user, grace=timedelta(days=7))
+    client_secret_lifecycle.client_secret_rotate(
+        application=service_app, actor=user, grace=timedelta(days=7)
+    )
     previous = ClientSecret.objects.get()
-    assert services.client_secret_previous_delete(
+    assert client_secret_lifecycle.client_secret_previous_delete(
         application=service_app, secret_id=previous.pk, actor=user
     )
     assert not works(client, service_app, CLIENT_SECRET)

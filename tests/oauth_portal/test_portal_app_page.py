@@ -11,7 +11,8 @@ from freezegun import freeze_time
 from oauth2_provider.models import get_access_token_model
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import selectors, services
+from oauth_portal.portal import selectors
+from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.models import Application, ClientSecret, Consent, Scope
 from tests.factories import UserFactory
 from tests.oauth_helpers import mint_access_token
@@ -331,7 +332,7 @@ def test_delete_asks_first_then_revokes_everything(portal, web_app, developer):
 def test_suspended_app_shows_why_and_gets_no_tokens(client, portal, service, developer):
     app, secret = service
     admin = UserFactory(is_staff=True)
-    services.application_suspend(application=app, actor=admin, reason="Abuse reported")
+    clients.application_suspend(application=app, actor=admin, reason="Abuse reported")
 
     page = portal.get(url("application-detail", app))
     response = client_credentials(client, app, secret)
@@ -358,7 +359,9 @@ def test_another_developers_app_is_a_404_and_nothing_changes(
     other_developer, service, method, name, extra
 ):
     app, secret = service
-    services.client_secret_rotate(application=app, actor=app.user, grace=timedelta(hours=1))
+    client_secret_lifecycle.client_secret_rotate(
+        application=app, actor=app.user, grace=timedelta(hours=1)
+    )
     previous = ClientSecret.objects.get()
     args = [previous.pk if item == "previous" else item for item in extra]
     before = Application.objects.filter(pk=app.pk).values().get()
@@ -381,7 +384,9 @@ def test_deleting_another_apps_previous_secret_through_my_app_does_nothing(
 ):
     mine, _ = register(developer, name="Mine")
     theirs, _ = register(other_developer, name="Theirs")
-    services.client_secret_rotate(application=theirs, actor=other_developer, grace=timedelta(1))
+    client_secret_lifecycle.client_secret_rotate(
+        application=theirs, actor=other_developer, grace=timedelta(1)
+    )
     previous = ClientSecret.objects.get()
 
     portal.post(url("secret-delete", mine, previous.pk))

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import services
+from oauth_portal.server import clients
 from tests.factories import UserFactory
 from tests.oauth_helpers import authorize_params, authorize_url, consent_form_data, pkce_pair
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
@@ -75,7 +75,7 @@ def test_users_who_denied_consent_are_not_named(portal, web_app, erin, frank):
 
 def test_an_administrator_who_suspended_the_app_is_not_named(portal, web_app, administrator):
     app, _secret = web_app
-    services.application_suspend(application=app, actor=administrator, reason="Phishing reports")
+    clients.application_suspend(application=app, actor=administrator, reason="Phishing reports")
 
     html = events_html(portal, app)
 

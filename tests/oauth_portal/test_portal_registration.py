@@ -274,7 +274,7 @@ def test_playground_needs_https_or_loopback_to_be_a_redirect_uri(developer):
 def test_errors_from_the_model_are_shown_on_their_field(portal, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from oauth_portal.server import services
+    from oauth_portal.portal import services
 
     def refuse(**kwargs):
         raise ValidationError({"redirect_uris": ["Refused by the model."], "algorithm": ["Bad."]})

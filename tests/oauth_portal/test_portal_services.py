@@ -5,7 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import selectors, services
+from oauth_portal.portal import selectors, services
+from oauth_portal.server import clients
 from oauth_portal.server.models import Application, Scope
 from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
 from tests.oauth_portal.portal_fixtures import PLAYGROUND_CALLBACK, register
@@ -126,8 +127,8 @@ def test_settings_refused_by_the_model_change_nothing(developer):
 def test_applications_for_owner_is_empty_for_anonymous_users(developer):
     register(developer)
 
-    assert not selectors.applications_for_owner(owner=AnonymousUser()).exists()
-    assert selectors.applications_for_owner(owner=developer).count() == 1
+    assert not clients.applications_for_owner(owner=AnonymousUser()).exists()
+    assert clients.applications_for_owner(owner=developer).count() == 1
 
 
 def test_scope_catalogue_leaves_out_inactive_scopes():

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 
-from oauth_portal.server import services, signing_keys
+from oauth_portal.server import key_rotation, signing_keys
 from oauth_portal.server.models import SigningKey
 from tests.factories import UserFactory
 from tests.oauth_portal.test_admin_clients import tokens_for
@@ -45,7 +45,7 @@ def end_user(db):
 
 def test_the_database_never_holds_a_private_key_in_the_clear(app, end_user):
     tokens_for(end_user, app)
-    services.signing_key_rotate()
+    key_rotation.signing_key_rotate()
     tokens_for(end_user, app)
 
     stored = raw_rows()
@@ -75,7 +75,7 @@ def test_without_configured_keys_one_derived_from_the_secret_key_is_used(setting
 def test_reencrypting_under_a_new_key_keeps_tokens_verifying(app, end_user, settings, capsys):
     use_keys(settings, OLD_KEY)
     before = tokens_for(end_user, app)["id_token"]
-    services.signing_key_rotate()
+    key_rotation.signing_key_rotate()
     stored_before = raw_rows()
 
     # The rotation step: the new key goes first, the old one stays to decrypt, then the command.
@@ -95,7 +95,7 @@ def test_reencrypting_under_a_new_key_keeps_tokens_verifying(app, end_user, sett
 
 def test_reencrypting_a_key_no_configured_key_opens_fails_and_changes_nothing(app, settings):
     use_keys(settings, OLD_KEY)
-    services.signing_key_ensure_current()
+    key_rotation.signing_key_ensure_current()
     stored = raw_rows()
     use_keys(settings, NEW_KEY)
 
@@ -107,7 +107,7 @@ def test_reencrypting_a_key_no_configured_key_opens_fails_and_changes_nothing(ap
 
 def test_a_key_no_configured_key_decrypts_is_a_clear_error_not_a_traceback(app, settings, caplog):
     use_keys(settings, OLD_KEY)
-    kid = services.signing_key_ensure_current().kid
+    kid = key_rotation.signing_key_ensure_current().kid
     use_keys(settings, NEW_KEY)
 
     with pytest.raises(ImproperlyConfigured, match="PORTAL_SIGNING_KEY_ENCRYPTION_KEYS") as error:

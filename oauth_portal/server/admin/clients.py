@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_variables
 
-from oauth_portal.server import selectors, services
+from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.models import Application
 
 KIND_SHORT = {
@@ -163,7 +163,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return selectors.applications_with_usage().order_by(*self.get_ordering(request))
+        return clients.applications_with_usage().order_by(*self.get_ordering(request))
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -300,7 +300,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         if change and not form.has_changed():
             return
         if change:
-            services.application_update(
+            clients.application_update(
                 application=obj, actor=request.user, changed=form.changed_data, request=request
             )
             return
@@ -309,7 +309,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             for name, value in form.cleaned_data.items()
             if name not in ("user", "allowed_scopes", "required_scopes")
         }
-        application, secret = services.application_register(
+        application, secret = clients.application_register(
             owner=form.cleaned_data["user"],
             actor=request.user,
             request=request,
@@ -318,7 +318,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             **fields,
         )
         # A client an admin creates is approved by that admin (when approval is required).
-        services.application_approve(application=application, actor=request.user, request=request)
+        clients.application_approve(application=application, actor=request.user, request=request)
         obj.pk = application.pk
         obj.refresh_from_db()
         obj._state.adding = False
@@ -333,18 +333,16 @@ class ApplicationAdmin(admin.ModelAdmin):
         return self.secret_page(request, [{"application": obj, "secret": secret}], created=True)
 
     def delete_model(self, request, obj):
-        services.application_delete(application=obj, actor=request.user, request=request)
+        clients.application_delete(application=obj, actor=request.user, request=request)
 
     def delete_queryset(self, request, queryset):
         for application in queryset:
-            services.application_delete(
-                application=application, actor=request.user, request=request
-            )
+            clients.application_delete(application=application, actor=request.user, request=request)
 
     def get_deleted_objects(self, objs, request):
         """List the clients alone (with counts of what goes with them).
 
-        Their tokens, codes and consents go too, through ``services.application_delete``; the
+        Their tokens, codes and consents go too, through ``clients.application_delete``; the
         token admins never delete on their own, so their delete permission is not asked for.
         """
         _nested, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -395,7 +393,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def approve(self, request, queryset):
         pending = [app for app in queryset if app.status == Application.Status.PENDING]
         for application in pending:
-            services.application_approve(
+            clients.application_approve(
                 application=application, actor=request.user, request=request
             )
         self.report(request, len(pending), "Approved", len(queryset) - len(pending), "not pending")
@@ -415,7 +413,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 submit_label="Suspend",
             )
         for application in queryset:
-            services.application_suspend(
+            clients.application_suspend(
                 application=application,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
@@ -428,7 +426,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def reactivate(self, request, queryset):
         suspended = [app for app in queryset if app.status == Application.Status.SUSPENDED]
         for application in suspended:
-            services.application_reactivate(
+            clients.application_reactivate(
                 application=application, actor=request.user, request=request
             )
         self.report(
@@ -438,7 +436,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def first_party_set(self, request, queryset, first_party: bool):
         changing = [app for app in queryset if app.skip_authorization != first_party]
         for application in changing:
-            services.application_first_party_set(
+            clients.application_first_party_set(
                 application=application,
                 actor=request.user,
                 first_party=first_party,
@@ -478,7 +476,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         rotated = [
             {
                 "application": application,
-                "secret": services.client_secret_rotate(
+                "secret": client_secret_lifecycle.client_secret_rotate(
                     application=application, actor=request.user, grace=grace, request=request
                 ),
             }
@@ -489,7 +487,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke all tokens of selected clients", permissions=["change"])
     def revoke_tokens(self, request, queryset):
         revoked = sum(
-            services.application_tokens_revoke(
+            clients.application_tokens_revoke(
                 application=application, actor=request.user, request=request
             )
             for application in queryset

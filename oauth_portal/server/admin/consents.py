@@ -3,14 +3,14 @@
 from django.contrib import admin
 
 from oauth_portal.audit.readonly_admin import USER_AND_CLIENT_SEARCH, ReadOnlyAdmin
-from oauth_portal.server import services
+from oauth_portal.server import consents
 from oauth_portal.server.models import Consent
 
 
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin):
     """What each user allowed each app: read-only; an admin may revoke a consent (and with it
-    the app's tokens for that user) through ``services.consent_revoke_by_admin``."""
+    the app's tokens for that user) through ``consents.consent_revoke_by_admin``."""
 
     list_display = ("user", "application", "scope", "granted_at", "updated_at", "last_used_at")
     list_select_related = ("user", "application")
@@ -21,7 +21,7 @@ class ConsentAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke selected consents and their tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
-        consents = list(queryset)
-        for consent in consents:
-            services.consent_revoke_by_admin(consent=consent, actor=request.user, request=request)
-        self.message_user(request, f"Revoked {len(consents)} consent(s) and their tokens.")
+        selected = list(queryset)
+        for consent in selected:
+            consents.consent_revoke_by_admin(consent=consent, actor=request.user, request=request)
+        self.message_user(request, f"Revoked {len(selected)} consent(s) and their tokens.")

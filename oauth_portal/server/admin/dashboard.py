@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import selectors
+from oauth_portal.server.admin import dashboard_data
 from oauth_portal.server.models import Application
 
 DAYS = 30
@@ -122,7 +122,7 @@ def bar_chart(
 
 def most_active_clients() -> list[dict]:
     """The busiest clients, each with a bar as wide as its share of the busiest one."""
-    rows = selectors.dashboard_most_active_clients(days=DAYS)
+    rows = dashboard_data.dashboard_most_active_clients(days=DAYS)
     busiest = max((row["count"] for row in rows), default=1)
     return [
         {
@@ -145,7 +145,7 @@ STATUS_WORDS = {
 
 
 def client_statuses() -> list[dict]:
-    counts = selectors.dashboard_client_status_counts()
+    counts = dashboard_data.dashboard_client_status_counts()
     changelist = reverse("admin:portal_server_application_changelist")
     return [
         {
@@ -167,13 +167,13 @@ def recent_reuse_detections() -> list[dict]:
             "user": event.user.get_username() if event.user else "",
             "url": reverse("admin:portal_audit_auditevent_change", args=[event.pk]),
         }
-        for event in selectors.dashboard_recent_reuse_detections()
+        for event in dashboard_data.dashboard_recent_reuse_detections()
     ]
 
 
 def dashboard_context() -> dict:
     """Everything the admin index shows above the app list, ready to draw."""
-    days = selectors.dashboard_days(days=DAYS)
+    days = dashboard_data.dashboard_days(days=DAYS)
     reuse_types = ",".join(s.event_type for s in REUSE_SERIES)
     return {
         "days": DAYS,
@@ -183,21 +183,21 @@ def dashboard_context() -> dict:
                 title="Tokens issued per day",
                 days=days,
                 series=TOKEN_SERIES,
-                counts=selectors.dashboard_tokens_per_day(days=DAYS),
+                counts=dashboard_data.dashboard_tokens_per_day(days=DAYS),
                 link=audit_log_url(type__exact=AuditEvent.Type.TOKEN_ISSUED),
             ),
             bar_chart(
                 title="Failed sign-ins per day",
                 days=days,
                 series=SIGN_IN_SERIES,
-                counts=selectors.dashboard_failed_sign_ins_per_day(days=DAYS),
+                counts=dashboard_data.dashboard_failed_sign_ins_per_day(days=DAYS),
                 link=audit_log_url(type__exact=AuditEvent.Type.SIGN_IN_FAILED),
             ),
             bar_chart(
                 title="Reuse detections per day",
                 days=days,
                 series=REUSE_SERIES,
-                counts=selectors.dashboard_reuse_detections_per_day(days=DAYS),
+                counts=dashboard_data.dashboard_reuse_detections_per_day(days=DAYS),
                 link=audit_log_url(type__in=reuse_types),
             ),
         ],

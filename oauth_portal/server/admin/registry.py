@@ -11,16 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 
-from oauth_portal.server import api_services as services
+from oauth_portal.server import api_catalogue
+from oauth_portal.server.api_catalogue import scope_usage
 from oauth_portal.server.models import ApiResource, Scope
-from oauth_portal.server.selectors import scope_usage
 
 
 class ScopeInlineFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
         in_use = [
-            str(services.ScopeInUse(form.instance, usage))
+            str(api_catalogue.ScopeInUse(form.instance, usage))
             for form in self.deleted_forms
             if form.instance.pk and (usage := scope_usage(scope=form.instance))
         ]
@@ -47,25 +47,31 @@ class ApiResourceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
             return
-        services.api_save(api=obj, actor=request.user, changed=form.changed_data, request=request)
+        api_catalogue.api_save(
+            api=obj, actor=request.user, changed=form.changed_data, request=request
+        )
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)
         for scope in formset.deleted_objects:
-            services.scope_delete(scope=scope, actor=request.user, request=request)
+            api_catalogue.scope_delete(scope=scope, actor=request.user, request=request)
         for scope in formset.new_objects:
             changed = [name for name in formset.form.base_fields if name != "id"]
-            services.scope_save(scope=scope, actor=request.user, changed=changed, request=request)
+            api_catalogue.scope_save(
+                scope=scope, actor=request.user, changed=changed, request=request
+            )
         for scope, changed in formset.changed_objects:
-            services.scope_save(scope=scope, actor=request.user, changed=changed, request=request)
+            api_catalogue.scope_save(
+                scope=scope, actor=request.user, changed=changed, request=request
+            )
         formset.save_m2m()
 
     def delete_model(self, request, obj):
-        services.api_delete(api=obj, actor=request.user, request=request)
+        api_catalogue.api_delete(api=obj, actor=request.user, request=request)
 
     def delete_queryset(self, request, queryset):
         for api in queryset:
-            services.api_delete(api=api, actor=request.user, request=request)
+            api_catalogue.api_delete(api=api, actor=request.user, request=request)
 
 
 @admin.register(Scope)
@@ -78,7 +84,7 @@ class ScopeAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
             return
-        services.scope_save(
+        api_catalogue.scope_save(
             scope=obj, actor=request.user, changed=form.changed_data, request=request
         )
 
@@ -88,19 +94,19 @@ class ScopeAdmin(admin.ModelAdmin):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         for scope in objs:
             if usage := scope_usage(scope=scope):
-                protected.append(str(services.ScopeInUse(scope, usage)))
+                protected.append(str(api_catalogue.ScopeInUse(scope, usage)))
         return deleted, model_count, perms_needed, protected
 
     def delete_model(self, request, obj):
-        services.scope_delete(scope=obj, actor=request.user, request=request)
+        api_catalogue.scope_delete(scope=obj, actor=request.user, request=request)
 
     def delete_queryset(self, request, queryset):
         for scope in queryset:
-            services.scope_delete(scope=scope, actor=request.user, request=request)
+            api_catalogue.scope_delete(scope=scope, actor=request.user, request=request)
 
     def active_set(self, request, queryset, active: bool):
         changed = sum(
-            services.scope_active_set(
+            api_catalogue.scope_active_set(
                 scope=scope, active=active, actor=request.user, request=request
             )
             for scope in queryset

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from oauth_portal.audit.readonly_admin import USER_AND_CLIENT_SEARCH, ReadOnlyAdmin
-from oauth_portal.server import services
+from oauth_portal.server import tokens
 
 CHECKSUM_PREFIX_LENGTH = 8
 
@@ -67,7 +67,7 @@ class AccessTokenAdmin(ReadOnlyCredentialAdmin):
     @admin.action(description="Revoke selected tokens and their families", permissions=["revoke"])
     def revoke(self, request, queryset):
         revoked = sum(
-            services.access_token_revoke(access_token=token, actor=request.user, request=request)
+            tokens.access_token_revoke(access_token=token, actor=request.user, request=request)
             for token in queryset.select_related("source_refresh_token")
         )
         self.message_user(
@@ -89,7 +89,7 @@ class RefreshTokenAdmin(ReadOnlyCredentialAdmin):
     @admin.action(description="Revoke the families of selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
         revoked = sum(
-            services.refresh_token_revoke(refresh_token=token, actor=request.user, request=request)
+            tokens.refresh_token_revoke(refresh_token=token, actor=request.user, request=request)
             for token in queryset
         )
         level = messages.SUCCESS if revoked else messages.WARNING

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from oauth_portal.server import services
+from oauth_portal.server import key_rotation
 from oauth_portal.server.signing_keys import SigningKeyDecryptionError, forget_memoised_keys
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            count = services.signing_keys_reencrypt()
+            count = key_rotation.signing_keys_reencrypt()
         except SigningKeyDecryptionError as error:
             raise CommandError(f"{error} Nothing was changed.") from error
         forget_memoised_keys()

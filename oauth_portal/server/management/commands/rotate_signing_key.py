@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from oauth_portal.server import services
+from oauth_portal.server import key_rotation
 
 
 class Command(BaseCommand):
@@ -11,9 +11,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        key = services.signing_key_rotate()
+        key = key_rotation.signing_key_rotate()
         self.stdout.write(self.style.SUCCESS(f"New signing key {key.kid} is current."))
-        retired = services.signing_key_published_lifetime()
+        retired = key_rotation.signing_key_published_lifetime()
         self.stdout.write(
             f"The previous key (if any) stays published for {retired.total_seconds():.0f} s."
         )

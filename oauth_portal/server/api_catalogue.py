@@ -1,17 +1,20 @@
-"""What the APIs app does: save a color (the sample API), and change the API and scope registry.
-
-Every registry change is recorded as API_CHANGED or SCOPE_CHANGED. A scope something depends on
-(a consent, a live token, a client's allowed list) cannot be deleted, only disabled: a disabled
-scope is no longer granted, and tokens that carry it keep working until they expire.
-"""
+"""The API and scope registry as admins change it and pages read it."""
 
 from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server.models import ApiResource, Scope
-from oauth_portal.server.selectors import scope_usage
-
-# --- The API and scope registry, changed by admins ---------------------------------------------
+from oauth_portal.server.models import (
+    ApiResource,
+    Application,
+    Consent,
+    Scope,
+)
 
 
 class ScopeInUse(Exception):
@@ -104,3 +107,53 @@ def scope_delete(*, scope: Scope, actor, request=None) -> None:
         raise ScopeInUse(scope, usage)
     _scope_record(scope=scope, actor=actor, action="deleted", request=request)
     scope.delete()
+
+
+def scopes_for_consent(*, names: list[str]) -> list[dict]:
+    """The requested scopes in the order asked, each with the words the user reads.
+
+    Unknown names are left out: oauthlib has already refused a request naming one.
+    """
+    known = {
+        scope.name: scope
+        for scope in Scope.objects.filter(name__in=names, is_active=True).select_related("api")
+    }
+    return [
+        {
+            "name": name,
+            "description": known[name].description,
+            "api": known[name].api.name if known[name].api else "Your account",
+        }
+        for name in names
+        if name in known
+    ]
+
+
+def scope_usage(*, scope) -> dict[str, int]:
+    """Where a scope is in use: consents granting it, live tokens or pending codes carrying it,
+    clients allowed or required to ask for it. Empty when nothing depends on it.
+
+    Scopes are stored space-separated in text columns, so a ``contains`` match is confirmed
+    word by word (``colors:read`` must not match ``colors:readwrite``).
+    """
+
+    def carrying(queryset) -> int:
+        values = queryset.filter(scope__contains=scope.name).values_list("scope", flat=True)
+        return sum(1 for value in values.iterator() if scope.name in value.split())
+
+    now = timezone.now()
+    access_tokens = get_access_token_model().objects
+    # An expired access token still carries its scope to the refresh token that renews it.
+    renewable = (
+        get_refresh_token_model().objects.filter(revoked__isnull=True).values("access_token")
+    )
+    usage = {
+        "consents": carrying(Consent.objects.all()),
+        "live tokens": carrying(
+            access_tokens.filter(expires__gt=now) | access_tokens.filter(pk__in=renewable)
+        ),
+        "pending authorization codes": carrying(get_grant_model().objects.filter(expires__gt=now)),
+        "clients": Application.objects.filter(allowed_scopes=scope).count()
+        + Application.objects.filter(required_scopes=scope).count(),
+    }
+    return {where: count for where, count in usage.items() if count}
