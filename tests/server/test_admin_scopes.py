@@ -18,7 +18,7 @@ from tests.oauth_helpers import (
     pkce_pair,
     query_of,
 )
-from tests.oauth_portal.test_admin_clients import admin_form_data, page_messages, run_action
+from tests.server.test_admin_clients import admin_form_data, page_messages, run_action
 
 pytestmark = pytest.mark.django_db
 

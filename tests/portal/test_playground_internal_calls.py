@@ -11,8 +11,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from oauth_portal.portal import playground as portal_playground
-from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
-from tests.oauth_portal.test_portal_playground import run_to_callback
+from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
+from tests.portal.test_portal_playground import run_to_callback
 
 pytestmark = pytest.mark.django_db
 

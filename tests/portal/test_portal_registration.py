@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import Application
-from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
-from tests.oauth_portal.portal_fixtures import PLAYGROUND_CALLBACK
+from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
+from tests.portal.helpers import PLAYGROUND_CALLBACK
 
 pytestmark = pytest.mark.django_db
 
@@ -289,7 +289,7 @@ def test_errors_from_the_model_are_shown_on_their_field(portal, monkeypatch):
 
 
 def test_index_lists_only_the_developers_own_apps(portal, developer, other_developer):
-    from tests.oauth_portal.portal_fixtures import register
+    from tests.portal.helpers import register
 
     register(developer, name="Mine")
     register(other_developer, name="Theirs")

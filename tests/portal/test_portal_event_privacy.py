@@ -12,8 +12,8 @@ from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import clients
 from tests.factories import UserFactory
 from tests.oauth_helpers import authorize_params, authorize_url, consent_form_data, pkce_pair
-from tests.oauth_portal.portal_fixtures import *  # noqa: F403 - the shared fixtures
-from tests.oauth_portal.portal_fixtures import register
+from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
+from tests.portal.helpers import register
 
 pytestmark = pytest.mark.django_db
 

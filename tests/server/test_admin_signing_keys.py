@@ -19,7 +19,7 @@ from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import signing_keys
 from oauth_portal.server.models import SigningKey
 from tests.factories import UserFactory
-from tests.oauth_portal.test_admin_clients import tokens_for
+from tests.server.test_admin_clients import tokens_for
 
 pytestmark = pytest.mark.django_db
 
