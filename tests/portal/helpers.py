@@ -1,26 +1,13 @@
-"""Fixtures and helpers the portal tests share (imported by tests/oauth_portal/test_portal_*.py)."""
+"""Helpers the portal tests share; their fixtures are in conftest.py."""
 
 from urllib.parse import urlsplit
 
-import pytest
 import requests
 from django.test import Client
 from requests.structures import CaseInsensitiveDict
 
-from oauth_portal.portal import playground as portal_playground
 from oauth_portal.portal import services
 from oauth_portal.server.models import Application
-from tests.factories import UserFactory
-
-# What the test modules take with `import *`: the fixtures (pytest finds them by name there).
-__all__ = [
-    "developer",
-    "in_process_http",
-    "other_developer",
-    "portal",
-    "spa_app",
-    "web_app",
-]
 
 PORTAL_HOST = "https://testserver"
 PLAYGROUND_CALLBACK = f"{PORTAL_HOST}/portal/playground/callback"
@@ -65,40 +52,6 @@ class DjangoClientAdapter(requests.adapters.BaseAdapter):
         pass
 
 
-@pytest.fixture
-def in_process_http(monkeypatch):
-    """The playground's HTTP calls to https://testserver/ answered by our own views."""
-    sent = []
-
-    def session():
-        http = requests.Session()
-        http.mount(f"{PORTAL_HOST}/", DjangoClientAdapter())
-        http.hooks["response"].append(lambda response, **kwargs: sent.append(response.request))
-        return http
-
-    monkeypatch.setattr(portal_playground, "http_session", session)
-    return sent
-
-
-@pytest.fixture
-def developer(db):
-    return UserFactory(username="devon", email="devon@example.test")
-
-
-@pytest.fixture
-def other_developer(db):
-    return UserFactory(username="mallory", email="mallory@example.test")
-
-
-@pytest.fixture
-def portal(developer, settings):
-    # The playground's server-side calls go here (in_process_http answers them).
-    settings.PORTAL_INTERNAL_BASE_URL = PORTAL_HOST
-    client = HttpsClient()
-    client.force_login(developer)
-    return client
-
-
 def register(owner, **fields):
     """An app registered as the portal does it; returns ``(application, plain_secret)``."""
     values = {
@@ -111,21 +64,3 @@ def register(owner, **fields):
         "playground_callback_url": PLAYGROUND_CALLBACK,
     }
     return services.portal_application_register(owner=owner, **{**values, **fields})
-
-
-@pytest.fixture
-def web_app(developer):
-    return register(developer, playground_enabled=True)
-
-
-@pytest.fixture
-def spa_app(developer):
-    app, _secret = register(
-        developer,
-        name="Palette SPA",
-        kind=Application.Kind.SPA,
-        redirect_uris=["https://spa.example.test/callback"],
-        allowed_origins=["https://spa.example.test"],
-        playground_enabled=True,
-    )
-    return app

@@ -16,7 +16,6 @@ from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.models import Application, ClientSecret, Consent, Scope
 from tests.factories import UserFactory
 from tests.oauth_helpers import mint_access_token
-from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
 from tests.portal.helpers import PLAYGROUND_CALLBACK, HttpsClient, register
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ from django.urls import reverse
 from oauth_portal.server.models import Application
 from tests.factories import ApiResourceFactory, ScopeFactory
 from tests.oauth_helpers import mint_access_token
-from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,6 @@ from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import clients
 from tests.factories import UserFactory
 from tests.oauth_helpers import authorize_params, authorize_url, consent_form_data, pkce_pair
-from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
 from tests.portal.helpers import register
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,6 @@ from django.urls import reverse
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.portal import playground as portal_playground
 from tests.oauth_helpers import consent_form_data
-from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
 from tests.portal.helpers import PLAYGROUND_CALLBACK, register
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import Application
-from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
 from tests.portal.helpers import PLAYGROUND_CALLBACK
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ from oauth_portal.audit.models import AuditEvent
 from oauth_portal.portal import selectors, services
 from oauth_portal.server import clients
 from oauth_portal.server.models import Application, Scope
-from tests.portal.helpers import *  # noqa: F403 - the shared fixtures
 from tests.portal.helpers import PLAYGROUND_CALLBACK, register
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import ApiResource
-from tests.server.test_admin_scopes import form_and_inline_data
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, mint_access_token
+from tests.server.test_admin_scopes import form_and_inline_data
 
 pytestmark = pytest.mark.django_db
 
