@@ -44,7 +44,7 @@ class SignInView(auth_views.LoginView):
 class SignOutView(auth_views.LogoutView):
     """POST-only sign-out (Django 5 refuses GET), with an audit event."""
 
-    template_name = "accounts/logged_out.html"
+    template_name = "oauth_portal/server/logged_out.html"
 
     def post(self, request, *args, **kwargs):
         user = request.user if request.user.is_authenticated else None

@@ -13,11 +13,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from oauth_portal.server.signing_keys import (
-    LAZY_CURRENT_PRIVATE_KEY,
-    LAZY_RETIRED_PRIVATE_KEYS,
-    fernet_keys_parse,
-)
+from oauth_portal.server import defaults as portal_defaults
+from oauth_portal.server.signing_keys import fernet_keys_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -99,42 +96,20 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "corsheaders",
-    "csp",
-    "rest_framework",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "oauth2_provider",
-    "axes",
-    # The pluggable apps (a host site installs these three)...
-    "oauth_portal.audit",
-    "oauth_portal.server",
-    "oauth_portal.portal",
+    # The pluggable apps and what they build on (a host site installs the same list)...
+    *portal_defaults.PORTAL_INSTALLED_APPS,
     # ...and our own site's: its users, the sample Colors API, the demo data.
     "accounts",
     "apis",
     "oauth_portal",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+# The apps' middleware (oauth_portal/server/defaults.py), with whitenoise serving our static files.
+MIDDLEWARE = [*portal_defaults.PORTAL_MIDDLEWARE]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    # Before CSRF, which reads the body first: unreadable or NUL-laden input gets a clean 400.
-    "oauth_portal.server.middleware.HostileInputMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    # Last, as axes asks: it turns a sign-in that tripped the lock into the lock page, and the
-    # middleware above still adds their headers (X-Frame-Options, HSTS) to that page.
-    "axes.middleware.AxesMiddleware",
-    # Remembers on this browser the accounts signed in here (accounts/sign_in_protection.py).
-    "oauth_portal.server.sign_in_protection.KnownDeviceMiddleware",
-]
+)
 
 ROOT_URLCONF = "oauth_portal.urls"
 WSGI_APPLICATION = "oauth_portal.wsgi.application"
@@ -168,14 +143,8 @@ if DATABASES["default"].get("ENGINE") not in SUPPORTED_DATABASE_ENGINES:
     )
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers (several gunicorn workers racing to redeem one code) must queue, not
-    # fail: WAL lets readers run beside the writer, the busy timeout makes writers wait, and
-    # IMMEDIATE transactions take the write lock up front so read-then-write races serialise.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+    # Concurrent writers must queue, not fail (see PORTAL_SQLITE_OPTIONS).
+    DATABASES["default"]["OPTIONS"] = portal_defaults.PORTAL_SQLITE_OPTIONS
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
     # Off by default: with it on, every request pays a ``SELECT 1`` round trip (a third of the
@@ -281,21 +250,12 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# axes first: it refuses a locked account or address before any password is checked.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "oauth_portal.server.sign_in_protection.SignInProtectionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-
-# Django's default hasher stays first (user passwords); ours hashes client secrets only, selected
-# by OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"] (see oauth_portal/client_secrets.py for why).
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.ScryptPasswordHasher",
-    "oauth_portal.server.client_secrets.ClientSecretHMACHasher",
-]
+# Our pages the apps' sign-in-facing pages link to (oauth_portal/server/app_settings.py).
+PORTAL_HOME_URL = "accounts:home"
+PORTAL_LOGOUT_URL = "accounts:logout"
+PORTAL_PASSWORD_RESET_URL = "accounts:password-reset"
+AUTHENTICATION_BACKENDS = portal_defaults.AUTHENTICATION_BACKENDS
+PASSWORD_HASHERS = portal_defaults.PASSWORD_HASHERS
 # The key of the client-secret HMAC. Defaults to one derived from DJANGO_SECRET_KEY; set it
 # separately to rotate DJANGO_SECRET_KEY without invalidating every client secret.
 PORTAL_CLIENT_SECRET_KEY = env.str("PORTAL_CLIENT_SECRET_KEY", default="")
@@ -316,17 +276,18 @@ AUTH_PASSWORD_VALIDATORS = [
 # - PORTAL_SIGN_IN_ACCOUNT_FAILURE_LIMIT failures for one username (any addresses) lock it for
 #   browsers it was never signed in from; its owner's known browsers keep working.
 # Tries during a lock are refused before any password is checked and do not extend the lock.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = portal_defaults.AXES_HANDLER
+AXES_LOCKOUT_PARAMETERS = portal_defaults.AXES_LOCKOUT_PARAMETERS
 AXES_FAILURE_LIMIT = env_int("PORTAL_SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "oauth_portal.server.sign_in_lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "oauth_portal.server.sign_in_lockout.client_address_bucket"
-AXES_USERNAME_CALLABLE = "oauth_portal.server.sign_in_lockout.attempted_username"
-# Our audit log records every sign-in already; axes keeps only what it needs to decide a lock.
-AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = (
+    portal_defaults.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT
+)
+AXES_RESET_ON_SUCCESS = portal_defaults.AXES_RESET_ON_SUCCESS
+AXES_LOCKOUT_CALLABLE = portal_defaults.AXES_LOCKOUT_CALLABLE
+AXES_CLIENT_IP_CALLABLE = portal_defaults.AXES_CLIENT_IP_CALLABLE
+AXES_USERNAME_CALLABLE = portal_defaults.AXES_USERNAME_CALLABLE
+AXES_DISABLE_ACCESS_LOG = portal_defaults.AXES_DISABLE_ACCESS_LOG
 PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int(
     "PORTAL_SIGN_IN_ADDRESS_FAILURE_LIMIT", 100, minimum=1
 )
@@ -360,27 +321,9 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
 
-# Content-Security-Policy (django-csp 4): no inline script anywhere, no framing. Inline styles
-# are allowed (the admin uses style attributes); images may come from https (app logos).
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "https:", "data:"],
-        "connect-src": ["'self'"],
-        "font-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    }
-}
-
-SILENCED_SYSTEM_CHECKS = [
-    # DOT's RFC 9700 redirect-scheme check flags any "http" scheme. We keep "http" only for
-    # RFC 8252 loopback redirects (http://127.0.0.1:<port>), which Application.clean() enforces.
-    "oauth2_provider.W008",
-]
+# Content-Security-Policy (django-csp 4): no inline script anywhere, no framing.
+CONTENT_SECURITY_POLICY = portal_defaults.CONTENT_SECURITY_POLICY
+SILENCED_SYSTEM_CHECKS = portal_defaults.SILENCED_SYSTEM_CHECKS
 
 # --- Internationalisation and static files -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -416,9 +359,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Portal ID <noreply@localhost>")
 
 # --- OAuth 2.0 / OpenID Connect (django-oauth-toolkit) -----------------------------------------
-OAUTH2_PROVIDER_APPLICATION_MODEL = "portal_server.Application"
-# DOT's own (the default), named because our JwtAccessToken points at it.
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_APPLICATION_MODEL = portal_defaults.OAUTH2_PROVIDER_APPLICATION_MODEL
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = portal_defaults.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL
 
 PORTAL_ACCESS_TOKEN_SECONDS = env_int("PORTAL_ACCESS_TOKEN_SECONDS", 3600, minimum=60)
 PORTAL_REFRESH_TOKEN_SECONDS = env_int("PORTAL_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60)
@@ -440,120 +382,28 @@ PORTAL_SIGNING_KEY_ENCRYPTION_KEYS = fernet_keys_parse(
     env.list("PORTAL_SIGNING_KEY_ENCRYPTION_KEYS", default=[])
 )
 
+# The apps' DOT settings (our hooks, the RFC 9700 flags), with the values our environment sets.
 OAUTH2_PROVIDER = {
-    "OAUTH2_VALIDATOR_CLASS": "oauth_portal.server.oauth2_validators.PortalOAuth2Validator",
-    "OIDC_SERVER_CLASS": "oauth_portal.server.oauth_server.PortalServer",
-    "SCOPES_BACKEND_CLASS": "oauth_portal.server.scopes.ScopeRegistry",
-    "CLIENT_SECRET_HASHER": "portal_hmac_sha256",
-    "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": (
-        "oauth_portal.server.audiences.token_audience_allows"
-    ),
-    # RFC 9068 JWT access tokens for the APIs that choose them; refresh tokens stay random.
-    "ACCESS_TOKEN_GENERATOR": "oauth_portal.server.access_tokens.generate_access_token",
-    "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
-    "OIDC_ENABLED": True,
-    # Keys live in the database (portal_server.SigningKey); these lazy values read them there, so
-    # every worker and host signs and publishes the same keys.
-    "OIDC_RSA_PRIVATE_KEY": LAZY_CURRENT_PRIVATE_KEY,
-    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": LAZY_RETIRED_PRIVATE_KEYS,
+    **portal_defaults.OAUTH2_PROVIDER,
     "OIDC_ISS_ENDPOINT": env.str("PORTAL_ISSUER", default=""),
-    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
-    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
-        "client_secret_basic",
-        "client_secret_post",
-        "none",
-    ],
-    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
-    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
-    # Signing out of one app ends the session here; it does not revoke other apps' tokens.
-    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
-    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
-    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
-    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
-        "client_secret_basic",
-        "client_secret_post",
-        "none",
-    ],
-    "PKCE_REQUIRED": True,
-    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ACCESS_TOKEN_EXPIRE_SECONDS": PORTAL_ACCESS_TOKEN_SECONDS,
     "ID_TOKEN_EXPIRE_SECONDS": PORTAL_ACCESS_TOKEN_SECONDS,
     "REFRESH_TOKEN_EXPIRE_SECONDS": PORTAL_REFRESH_TOKEN_SECONDS,
-    "ROTATE_REFRESH_TOKEN": True,
-    "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
-    "ALLOW_URI_WILDCARDS": False,
-    # DOT checks CORS origins against these; Application.clean() allows http for loopback only.
-    "ALLOWED_SCHEMES": ["https", "http"],
-    "REQUEST_APPROVAL_PROMPT": "force",
-    "DEFAULT_SCOPES": [],
-    # RFC 9700 gates: enforce every compliant behaviour now rather than in DOT 4.0.
-    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
-    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
-    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
-    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
-    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
-    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
-    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
-    # Our admin classes (oauth_portal/admin_clients.py, admin_tokens.py): services for every
-    # change, and never a secret or token value on screen.
-    "APPLICATION_ADMIN_CLASS": "oauth_portal.server.admin.clients.ApplicationAdmin",
-    "ACCESS_TOKEN_ADMIN_CLASS": "oauth_portal.server.admin.tokens.AccessTokenAdmin",
-    "REFRESH_TOKEN_ADMIN_CLASS": "oauth_portal.server.admin.tokens.RefreshTokenAdmin",
-    "GRANT_ADMIN_CLASS": "oauth_portal.server.admin.tokens.GrantAdmin",
-    "ID_TOKEN_ADMIN_CLASS": "oauth_portal.server.admin.tokens.IDTokenAdmin",
 }
 
-# --- Django REST framework ---------------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "apis.authentication.BearerTokenAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["apis.parsers.BoundedJSONParser"],
-    "EXCEPTION_HANDLER": "apis.exceptions.bearer_exception_handler",
-    "UNAUTHENTICATED_USER": None,
-}
-
-# --- Developer portal: API docs (drf-spectacular) ---------------------------------------------
-# OpenAPI 3 generated from the DRF views, with DOT's OAuth 2.0 authorization-code flow as the
-# security scheme; Swagger UI and its assets come from drf-spectacular-sidecar (our static files,
-# no CDN). The endpoints, scopes and absolute URLs are filled in by oauth_portal.portal.openapi.
-REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+# --- Django REST framework and the portal's API docs (drf-spectacular) -------------------------
+REST_FRAMEWORK = {**portal_defaults.REST_FRAMEWORK}
 SPECTACULAR_SETTINGS = {
+    **portal_defaults.SPECTACULAR_SETTINGS,
     "TITLE": "Portal ID APIs",
     "DESCRIPTION": "Resource APIs protected by Portal ID. Call them with "
     "`Authorization: Bearer <access token>`; each operation names the scopes it needs.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    # The schema lists the scopes from the database; `check --deploy` runs before `migrate`.
-    "ENABLE_DJANGO_DEPLOY_CHECK": False,
-    # The schema and the docs are public documents; the APIs themselves need a token.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SERVE_AUTHENTICATION": [],
-    "SCHEMA_PATH_PREFIX": r"/api/",
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "OAUTH2_FLOWS": ["authorizationCode"],
-    "OAUTH2_AUTHORIZATION_URL": "/o/authorize/",
-    "OAUTH2_TOKEN_URL": "/o/token/",
-    "OAUTH2_REFRESH_URL": "/o/token/",
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
-    "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "oauth_portal.portal.openapi.absolute_oauth_urls",
-    ],
 }
 
 # --- CORS --------------------------------------------------------------------------------------
 # Browser clients may call only these paths; which origins may do so is decided per request from
 # the registered public clients (oauth_portal.server.cors), plus the operator's list below.
-CORS_URLS_REGEX = r"^/(o/(token|userinfo|revoke_token)/|api/).*$"
+CORS_URLS_REGEX = portal_defaults.CORS_URLS_REGEX
 PORTAL_CORS_EXTRA_ORIGINS = env.list("PORTAL_CORS_ALLOWED_ORIGINS", default=[])
 
 # --- Logging -----------------------------------------------------------------------------------

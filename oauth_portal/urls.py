@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from oauth_portal.server.views import DemoCallbackView, HealthView, OAuthServerMetadataView
+from oauth_portal.server.views import OAuthServerMetadataView
+from oauth_portal.views import DemoCallbackView, HealthView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),

@@ -64,7 +64,7 @@ class PersonFilter(admin.SimpleListFilter):
 
     title = "user or actor (username)"
     parameter_name = "person"
-    template = "admin/portal_server/input_filter.html"
+    template = "admin/portal_audit/input_filter.html"
 
     def lookups(self, request, model_admin):
         return [("", "")]  # a filter with no lookups is not shown; the template draws an input

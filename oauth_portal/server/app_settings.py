@@ -33,6 +33,11 @@ DEFAULTS = {
     "PORTAL_REQUIRE_APPROVAL": False,
     # Browser origins allowed besides those registered on public clients.
     "PORTAL_CORS_EXTRA_ORIGINS": [],
+    # The host site's pages the sign-in-facing pages link to: URL names or paths (a name that
+    # resolves to nothing hides the link). Sign-in is Django's LOGIN_URL.
+    "PORTAL_HOME_URL": "/",
+    "PORTAL_LOGOUT_URL": "logout",
+    "PORTAL_PASSWORD_RESET_URL": "password_reset",
 }
 
 

@@ -9,6 +9,8 @@ class PortalAdminSite(admin.AdminSite):
     index_title = "Dashboard"
     # Lists such as the clients' have many columns; the page's width goes to them instead.
     enable_nav_sidebar = False
+    # Django's index page with the dashboard above the app list.
+    index_template = "admin/portal_server/index.html"
 
     def index(self, request, extra_context=None):
         """The app list, with the last 30 days of activity drawn above it."""

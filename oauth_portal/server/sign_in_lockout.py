@@ -53,7 +53,7 @@ def lockout_response(request: HttpRequest, original_response, credentials) -> Ht
             _record_lockout(request=request, credentials=credentials)
     response = render(
         request,
-        "accounts/locked_out.html",
+        "oauth_portal/server/locked_out.html",
         {"retry_after_minutes": math.ceil(retry_after_seconds / 60)},
         status=429,
     )

@@ -1,0 +1,148 @@
+"""The client endpoints: token, introspection and revocation, each rate limited and, for
+introspection and revocation, only for an authenticated client."""
+
+import json
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider import views as dot_views
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthlibRequest
+
+from oauth_portal.server import clients
+from oauth_portal.server.ratelimits import ClientEndpointRateLimitMixin
+from oauth_portal.server.views.common import (
+    INVALID_CLIENT_BODY,
+    labelled_as_json,
+    repeated_parameters,
+)
+
+
+# Machine-to-machine endpoints authenticate clients, not browsers: no CSRF (as in DOT).
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
+    """The token endpoint, in one database transaction per request.
+
+    With our validator's row locks (and IMMEDIATE transactions on SQLite) this makes racing
+    redemptions of one code or one refresh token queue, so exactly one of them wins.
+    """
+
+    def post(self, request, *args, **kwargs):
+        if repeated := repeated_parameters(request.POST):
+            response = JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Repeated parameter: " + ", ".join(repeated),
+                },
+                status=400,
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        # DOT routes the device grant around oauthlib (and fails on a missing device_code); we
+        # do not offer that grant, so every request goes to oauthlib, which refuses it cleanly.
+        with transaction.atomic():
+            response = self.authorization_flow_token_response(request)
+        response["Cache-Control"] = "no-store"
+        return labelled_as_json(response)
+
+
+def authenticated_client(request):
+    """The client ``request`` authenticates as with its credentials, or None.
+
+    Our validator checks the credentials as at the token endpoint and loads the client onto the
+    oauthlib request; DOT's own ``authenticate_client`` answers only yes or no.
+    """
+    core_request = OAuthlibRequest(
+        uri=request.path,
+        http_method=request.method,
+        body=list(request.POST.items()),
+        headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", "")},
+    )
+    if oauth2_settings.OAUTH2_VALIDATOR_CLASS().authenticate_client(core_request):
+        return core_request.client
+    return None
+
+
+class ClientAuthenticationRequiredMixin:
+    """RFC 7662 §2.1 and RFC 7009 §2.1: only an authenticated client may ask.
+
+    DOT's introspection view also accepts a bearer token, and answers 403 when nobody
+    authenticates; we require client credentials and answer 401 ``invalid_client``. The
+    authenticated client is kept on ``request.portal_client``.
+    """
+
+    def authenticate_client(self, request) -> bool:
+        """Once per request: DOT's view authenticates the client again after our check."""
+        if not hasattr(request, "portal_client"):
+            request.portal_client = authenticated_client(request)
+        return request.portal_client is not None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST" and not self.authenticate_client(request):
+            response = JsonResponse(INVALID_CLIENT_BODY, status=401)
+            response["WWW-Authenticate"] = 'Basic realm="oauth"'
+            response["Cache-Control"] = "no-store"
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+
+def introspection_allowed(*, client, answer: dict) -> bool:
+    """Whether ``client`` may learn about the live token DOT described in ``answer``: its own
+    token, or a token for an API it serves. A token's recorded audience (RFC 8707) names its
+    APIs; a token without one is for every API whose scopes it carries."""
+    if answer.get("client_id") == client.client_id:
+        return True
+    served = clients.apis_served_by(application=client)
+    audiences = answer.get("aud") or []
+    if isinstance(audiences, str):
+        audiences = [audiences]
+    if audiences:
+        return any(audience in served for audience in audiences)
+    scopes = set(answer.get("scope", "").split())
+    return any(scopes & api_scopes for api_scopes in served.values())
+
+
+# Machine-to-machine endpoints authenticate clients, not browsers: no CSRF (as in DOT).
+@method_decorator(csrf_exempt, name="dispatch")
+class IntrospectTokenView(
+    ClientEndpointRateLimitMixin, ClientAuthenticationRequiredMixin, dot_views.IntrospectTokenView
+):
+    """RFC 7662 introspection, answered only about tokens the asking client may know of.
+
+    Any client can register in the portal, so DOT's answer (who the user is, what was granted,
+    to which client) goes only to the token's own client and to the resource servers of an API
+    the token is for; anyone else gets ``{"active": false}``, exactly as for an unknown token,
+    so not even the token's existence leaks (RFC 7662 §2.2). The user's name goes out only when
+    the token was granted ``profile``.
+    """
+
+    http_method_names = ["post", "options"]
+
+    def get_token_response(self, token_value=None):
+        response = super().get_token_response(token_value)
+        answer = json.loads(response.content) if response.status_code == 200 else {}
+        if not answer.get("active"):
+            return response
+        if not introspection_allowed(client=self.request.portal_client, answer=answer):
+            return JsonResponse({"active": False})
+        if "profile" not in answer.get("scope", "").split():
+            answer.pop("username", None)
+        return JsonResponse(answer)
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+# Machine-to-machine endpoints authenticate clients, not browsers: no CSRF (as in DOT).
+@method_decorator(csrf_exempt, name="dispatch")
+class RevokeTokenView(ClientEndpointRateLimitMixin, dot_views.RevokeTokenView):
+    """RFC 7009 revocation (DOT's), rate limited; answers are never cached."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
