@@ -10,6 +10,7 @@ from freezegun import freeze_time
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import client_secret_lifecycle
+from oauth_portal.server.client_secrets import ClientSecretHMACHasher
 from oauth_portal.server.models import Application, ClientSecret
 from tests.factories import CLIENT_SECRET, ApplicationFactory
 
@@ -149,3 +150,16 @@ def test_form_urlencoded_basic_credentials_are_decoded(client, db):
         HTTP_AUTHORIZATION="Basic " + auth.decode(),
     )
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db
+def test_stolen_secret_hash_cannot_confirm_a_guess_without_the_server_key(app, settings):
+    """Someone holding a copy of the database but not the server's key cannot check a guessed
+    client secret offline, not even the right one: the HMAC is keyed with
+    PORTAL_CLIENT_SECRET_KEY (or DJANGO_SECRET_KEY), not a constant."""
+    stored = Application.objects.get(pk=app.pk).client_secret
+    assert ClientSecretHMACHasher().verify(CLIENT_SECRET, stored)
+
+    settings.PORTAL_CLIENT_SECRET_KEY = "the-attackers-best-guess-at-our-key"
+
+    assert not ClientSecretHMACHasher().verify(CLIENT_SECRET, stored)

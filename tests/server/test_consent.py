@@ -5,18 +5,21 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from oauth2_provider.models import get_refresh_token_model
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import consents
 from oauth_portal.server.models import Consent, Scope
-from tests.factories import ApplicationFactory
+from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import (
     authorize_params,
     authorize_url,
     consent_form_data,
+    get_code,
     pkce_pair,
     query_of,
     redeem,
+    token_request,
 )
 
 pytestmark = pytest.mark.django_db
@@ -294,7 +297,6 @@ def test_remove_one_scope_from_the_connected_apps_page(signed_in, app):
 
 
 def test_another_users_connected_app_is_a_404_and_nothing_changes(client, app, user):
-    from tests.factories import UserFactory
 
     consents.consent_grant(user=user, application=app, scopes=["openid"], resource=[])
     intruder = UserFactory(username="mallory")
@@ -312,3 +314,27 @@ def test_connected_app_actions_are_post_only(signed_in, app, user):
     consents.consent_grant(user=user, application=app, scopes=["openid"], resource=[])
     assert signed_in.get(f"/accounts/apps/{app.pk}/revoke/").status_code == 405
     assert Consent.objects.exists()
+
+
+RefreshToken = get_refresh_token_model()
+
+
+@pytest.mark.django_db
+def test_withdrawn_consent_revokes_refresh_tokens_instead_of_leaving_them_orphaned(
+    signed_in, app, user
+):
+    """After the user removes an app, its refresh tokens are revoked, not merely left without
+    an access token (which DOT happens to refuse today): the admin's "Not revoked" list and
+    anything else reading ``revoked`` must not show them live."""
+    code, verifier = get_code(signed_in, app)
+    tokens = redeem(signed_in, app, code, verifier).json()
+
+    consents.consent_revoke(user=user, application=app)
+
+    refresh = token_request(
+        signed_in, app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
+    assert refresh.json()["error"] == "invalid_grant"
+    assert not RefreshToken.objects.filter(
+        user=user, application=app, revoked__isnull=True
+    ).exists()

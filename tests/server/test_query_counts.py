@@ -16,7 +16,13 @@ from django.test.utils import CaptureQueriesContext
 
 from oauth_portal.server.models import ApiResource, Scope
 from tests.factories import ApplicationFactory
-from tests.oauth_helpers import basic_auth, get_code, mint_access_token, redeem, token_request
+from tests.oauth_helpers import (
+    basic_auth,
+    get_code,
+    mint_access_token,
+    redeem,
+    token_request,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +135,47 @@ def test_the_access_token_stays_linked_to_its_id_token(signed_in, app):
     assert stored.id_token is not None
     claims = json.loads(base64.urlsafe_b64decode(tokens["id_token"].split(".")[1] + "=="))
     assert str(stored.id_token.jti) == claims["jti"]
+
+
+def rotated_family(client, app, generations: int) -> tuple[str, str, str]:
+    """Redeem a fresh code, rotate its refresh token ``generations - 1`` times; return the
+    code, its verifier and the family's latest refresh token."""
+    code, verifier = get_code(client, app, prompt="consent", scope="colors:read")
+    latest = redeem(client, app, code, verifier).json()["refresh_token"]
+    for _ in range(generations - 1):
+        response = token_request(
+            client, app, {"grant_type": "refresh_token", "refresh_token": latest}
+        )
+        assert response.status_code == 200, response.content[:500]
+        latest = response.json()["refresh_token"]
+    return code, verifier, latest
+
+
+def queries_to_answer_replay(client, app, code: str, verifier: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        replay = redeem(client, app, code, verifier)
+    assert (replay.status_code, replay.json()["error"]) == (400, "invalid_grant")
+    return len(captured.captured_queries)
+
+
+@pytest.mark.django_db
+def test_replaying_a_code_kills_a_long_rotated_family_in_as_many_queries_as_a_short_one(
+    signed_in, app, settings
+):
+    """An attacker replaying a stolen code cannot make the server do work proportional to
+    how long the victim's session has been refreshing (services.token_family_revoke must stay
+    set-based, as DOT's revoke_family is for a replayed refresh token)."""
+    # Rate-limit counters cost more queries on a window's first request than on the next ones.
+    settings.PORTAL_RATELIMIT_ENABLE = False
+    short = rotated_family(signed_in, app, 3)
+    long = rotated_family(signed_in, app, 30)
+
+    short_queries = queries_to_answer_replay(signed_in, app, *short[:2])
+    long_queries = queries_to_answer_replay(signed_in, app, *long[:2])
+
+    assert long_queries == short_queries
+    for _code, _verifier, latest in (short, long):
+        refresh = token_request(
+            signed_in, app, {"grant_type": "refresh_token", "refresh_token": latest}
+        )
+        assert refresh.json()["error"] == "invalid_grant"

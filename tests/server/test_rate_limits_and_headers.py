@@ -6,7 +6,12 @@ from django.core.cache import cache
 
 from oauth_portal.audit.models import AuditEvent
 from tests.factories import CLIENT_SECRET, ApplicationFactory
-from tests.oauth_helpers import authorize_params, authorize_url, basic_auth, pkce_pair
+from tests.oauth_helpers import (
+    authorize_params,
+    authorize_url,
+    basic_auth,
+    pkce_pair,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +122,11 @@ def test_consent_page_cannot_be_framed(signed_in, app):
 def test_hsts_is_sent_over_https_with_debug_off(client):
     response = client.get("/accounts/login/", secure=True)
     assert "max-age=31536000" in response["Strict-Transport-Security"]
+
+
+@pytest.mark.django_db
+def test_pages_keep_a_cross_origin_opener_from_scripting_them(client):
+    """A page opened by another site with window.open cannot reach back into ours (and ours
+    is put in its own browsing context group)."""
+    response = client.get("/accounts/login/")
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
