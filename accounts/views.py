@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from accounts import forms, services
-from oauth_portal.server import consents
+from oauth_portal.server import consents, input_rules
 from oauth_portal.server.tokens_follow_account import password_change_keeps_tokens
 
 
@@ -27,6 +27,8 @@ class SignInView(auth_views.LoginView):
     accounts/sign_in_protection.py), so the same rules hold at /admin/login/ and on a host
     site's own sign-in page; successful sign-ins never count toward any limit.
     """
+
+    hostile_input_rule = input_rules.SIGN_IN
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = False
@@ -61,6 +63,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
 @method_decorator([sensitive_post_parameters("password1", "password2"), never_cache], "dispatch")
 class SignUpView(auth_views.RedirectURLMixin, FormView):
     """Create an account, sign it in and continue to a safe ``next`` (like sign-in does)."""
+
+    hostile_input_rule = input_rules.SIGN_IN
 
     template_name = "accounts/signup.html"
     form_class = forms.SignUpForm

@@ -14,6 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from oauth_portal.server import defaults as portal_defaults
+from oauth_portal.server.rates import parse_rate
 from oauth_portal.server.signing_keys import fernet_keys_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,10 +35,12 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 def env_rate(name: str, default: str) -> str:
     """A rate limit such as ``1200/m`` (N per s, m, h or d; ``N/5m``: per 5 minutes), checked at
-    start-up (oauth_portal/ratecounters.py parses it per request)."""
+    start-up with the grammar the rate limits parse it with per request."""
     value = env.str(name, default=default).strip()
-    if not re.fullmatch(r"\d+/[1-9]?\d*[smhdSMHD]?", value):
-        raise ImproperlyConfigured(f'{name} must be a rate such as "120/m", not {value!r}')
+    try:
+        parse_rate(value)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f'{name} must be a rate such as "120/m", not {value!r}') from exc
     return value
 
 

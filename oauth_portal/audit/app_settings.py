@@ -3,7 +3,26 @@
 Read at call time (``app_settings.NAME``), so ``override_settings`` works.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
+
+
+def settings_reader(defaults: dict[str, Any]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that reads each of ``defaults`` from Django's settings at call
+    time, falling back to its default; any other name is an AttributeError. Every app's
+    ``app_settings`` uses it (the audit app is the leaf, so all of them may import it)."""
+
+    def __getattr__(name: str) -> Any:
+        try:
+            default = defaults[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return getattr(settings, name, default)
+
+    return __getattr__
+
 
 DEFAULTS = {
     # Proxies in front of the site that append to X-Forwarded-For (see client_address.py).
@@ -13,9 +32,4 @@ DEFAULTS = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        default = DEFAULTS[name]
-    except KeyError:
-        raise AttributeError(name) from None
-    return getattr(settings, name, default)
+__getattr__ = settings_reader(DEFAULTS)

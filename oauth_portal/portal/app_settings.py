@@ -3,7 +3,7 @@
 Read at call time (``app_settings.NAME``), so ``override_settings`` works.
 """
 
-from django.conf import settings
+from oauth_portal.audit.app_settings import settings_reader
 
 DEFAULTS = {
     # Where the playground's server-side calls reach this server (empty: the pinned issuer's
@@ -12,9 +12,4 @@ DEFAULTS = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        default = DEFAULTS[name]
-    except KeyError:
-        raise AttributeError(name) from None
-    return getattr(settings, name, default)
+__getattr__ = settings_reader(DEFAULTS)

@@ -76,13 +76,22 @@ def portal_application_register(
 
 @transaction.atomic
 def portal_application_settings_change(
-    *, application: Application, actor, data: dict, playground_callback_url: str, request=None
-) -> list[str]:
-    """Apply the portal's settings form to ``application``; returns the names that changed.
+    *,
+    application: Application,
+    actor,
+    data: dict,
+    changed: list[str],
+    playground_callback_url: str,
+    request=None,
+) -> None:
+    """Apply the portal's settings form to ``application`` and record ``changed``, the names
+    the form saw change (its ``changed_data``), as the admin records its form's.
 
     ``data`` holds lists of URIs and origins (the playground callback is kept as it was) and
     the allowed and required scopes. Nothing is saved, nor recorded, when nothing changed.
     """
+    if not changed:
+        return
     values = {
         **{name: data[name] for name in PORTAL_SETTINGS_FIELDS if name in data},
         "redirect_uris": _redirect_uris_with_playground(
@@ -93,19 +102,11 @@ def portal_application_settings_change(
         "post_logout_redirect_uris": " ".join(data["post_logout_redirect_uris"]),
         "allowed_origins": " ".join(data["allowed_origins"]),
     }
-    changed = [name for name, value in values.items() if getattr(application, name) != value]
-    scopes = {name: set(data[name]) for name in ("allowed_scopes", "required_scopes")}
-    changed += [
-        name for name, new in scopes.items() if set(getattr(application, name).all()) != new
-    ]
-    if not changed:
-        return []
     for name, value in values.items():
         setattr(application, name, value)
     application_update(application=application, actor=actor, changed=changed, request=request)
-    for name, new in scopes.items():
-        getattr(application, name).set(new)
-    return changed
+    for name in ("allowed_scopes", "required_scopes"):
+        getattr(application, name).set(data[name])
 
 
 def application_playground_set(

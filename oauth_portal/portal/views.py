@@ -28,6 +28,7 @@ from oauth_portal.portal import openapi as portal_openapi
 from oauth_portal.portal import playground as playground
 from oauth_portal.portal import selectors, services
 from oauth_portal.server import client_secret_lifecycle, clients
+from oauth_portal.server.forms import SecretRotateForm
 from oauth_portal.server.models import Application
 
 CHART_HEIGHT = 64
@@ -100,24 +101,6 @@ def secret_rows(application: Application) -> list[dict]:
 
 def discovery_url(request) -> str:
     return f"{oauth2_settings.oidc_issuer(request)}/.well-known/openid-configuration"
-
-
-def settings_initial(application: Application, *, callback_url: str) -> dict:
-    """The settings form as the app stands; the playground callback is managed apart."""
-    redirect_uris = [uri for uri in application.redirect_uris.split() if uri != callback_url]
-    return {
-        "name": application.name,
-        "description": application.description,
-        "homepage_url": application.homepage_url,
-        "logo_url": application.logo_url,
-        "privacy_policy_url": application.privacy_policy_url,
-        "terms_url": application.terms_url,
-        "redirect_uris": "\n".join(redirect_uris),
-        "post_logout_redirect_uris": "\n".join(application.post_logout_redirect_uris.split()),
-        "allowed_origins": "\n".join(application.allowed_origins.split()),
-        "allowed_scopes": [scope.name for scope in application.allowed_scopes.all()],
-        "required_scopes": [scope.name for scope in application.required_scopes.all()],
-    }
 
 
 def scope_rows(form) -> list[dict]:
@@ -213,14 +196,14 @@ class ApplicationDetailView(OwnedApplicationMixin, View):
         callback_url = playground.callback_url(self.request)
         if settings_form is None:
             settings_form = portal_forms.ApplicationSettingsForm(
-                initial=settings_initial(application, callback_url=callback_url),
-                kind=application.app_kind,
+                application=application, playground_callback_url=callback_url
             )
         context = {
             "application": application,
             "settings_form": settings_form,
             "scope_groups": scope_rows(settings_form),
-            "rotate_form": portal_forms.SecretRotateForm(),
+            # A developer's routine rotation: an hour's overlap unless they choose otherwise.
+            "rotate_form": SecretRotateForm(initial={"grace": "3600"}),
             "secret_rows": [] if application.is_public else secret_rows(application),
             "consent_count": clients.application_consent_count(application=application),
             "chart": token_chart(selectors.application_tokens_per_day(application=application)),
@@ -240,24 +223,26 @@ class ApplicationUpdateView(ApplicationDetailView):
 
     def post(self, request, *args, **kwargs):
         application = self.application
+        callback_url = playground.callback_url(request)
         form = portal_forms.ApplicationSettingsForm(
-            request.POST, kind=application.app_kind, playground=application.playground_enabled
+            request.POST, application=application, playground_callback_url=callback_url
         )
         if not form.is_valid():
             return self.render_page(settings_form=form, status=400)
         try:
-            changed = services.portal_application_settings_change(
+            services.portal_application_settings_change(
                 application=application,
                 actor=request.user,
                 data=form.cleaned_data,
-                playground_callback_url=playground.callback_url(request),
+                changed=form.changed_data,
+                playground_callback_url=callback_url,
                 request=request,
             )
         except ValidationError as error:
             form.add_model_errors(error)
             application.refresh_from_db()
             return self.render_page(settings_form=form, status=400)
-        messages.success(request, "Settings saved." if changed else "Nothing changed.")
+        messages.success(request, "Settings saved." if form.has_changed() else "Nothing changed.")
         return self.detail_redirect()
 
 
@@ -269,7 +254,7 @@ class ClientSecretRotateView(OwnedApplicationMixin, View):
 
     def post(self, request, *args, **kwargs):
         application = self.application
-        form = portal_forms.SecretRotateForm(request.POST)
+        form = SecretRotateForm(request.POST)
         if application.is_public or not form.is_valid():
             messages.error(request, "Choose how long the old secret keeps working.")
             return self.detail_redirect()

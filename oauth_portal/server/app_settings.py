@@ -5,7 +5,7 @@ Read at call time (``app_settings.NAME``), so ``override_settings`` works. DOT's
 stay in ``OAUTH2_PROVIDER``.
 """
 
-from django.conf import settings
+from oauth_portal.audit.app_settings import settings_reader
 
 DEFAULTS = {
     # The shared cache for bearer checks, and how long a validated token stays in it (0: off).
@@ -41,9 +41,4 @@ DEFAULTS = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        default = DEFAULTS[name]
-    except KeyError:
-        raise AttributeError(name) from None
-    return getattr(settings, name, default)
+__getattr__ = settings_reader(DEFAULTS)

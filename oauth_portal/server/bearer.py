@@ -118,6 +118,7 @@ def _cached(method: str, *args):
 
 
 def token_checksum(token: str) -> str:
+    """The SHA-256 that DOT stores in place of a token (and we in place of a code)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 

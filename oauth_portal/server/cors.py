@@ -6,22 +6,17 @@ operator's ``PORTAL_CORS_ALLOWED_ORIGINS``. Plain-http origins are honoured only
 hosts with debug on.
 """
 
-from urllib.parse import urlsplit
-
 from corsheaders.signals import check_request_enabled
 from django.conf import settings
 
 from oauth_portal.server import app_settings
-from oauth_portal.server.models import LOOPBACK_HOSTS
+from oauth_portal.server.models import is_acceptable_origin
 
 
 def origin_is_acceptable(origin: str) -> bool:
     if not (origin.isascii() and origin.isprintable()):
         return False  # an Origin is printable ASCII (RFC 6454); PostgreSQL refuses NUL lookups
-    parts = urlsplit(origin)
-    if parts.scheme == "https":
-        return True
-    return parts.scheme == "http" and settings.DEBUG and parts.hostname in LOOPBACK_HOSTS
+    return is_acceptable_origin(origin, http_loopback=settings.DEBUG)
 
 
 def origin_registered(origin: str) -> bool:

@@ -1,31 +1,25 @@
-"""Refuse unparseable or NUL-laden input on the OAuth endpoints and sign-in, before any view.
+"""Refuse unparseable or NUL-laden input at the OAuth endpoints and sign-in, before the view.
 
 oauthlib raises on an invalid percent-escape in the query string, PostgreSQL refuses a NUL
 byte in a lookup or a stored value (text and jsonb cannot hold one), and Django refuses bodies it
 cannot parse (bad charset, too many fields, too large): each of those was a 500 or Django's bare
 HTML 400 at a JSON endpoint. Here they become a 400 in the endpoint's own format, and nothing
-runs further.
+runs further. Which views are guarded, and how, each view says (``input_rules``).
 """
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import resolve_url
 from oauthlib.common import INVALID_HEX_PATTERN
 
 from oauth_portal.server.client_secrets import parse_client_credentials
+from oauth_portal.server.input_rules import SIGN_IN, InputRule
 from oauth_portal.server.views import authorize_error_page
 
-GUARDED_PREFIXES = ("/o/", "/accounts/login/", "/accounts/signup/")
-HTML_PREFIXES = ("/o/authorize/", "/o/logout/", "/accounts/")
-# Sign-in parameters looked up in the database as sent (PostgreSQL refuses a NUL there).
+# Parameters looked up in the database as sent (PostgreSQL refuses a NUL there).
 LOOKED_UP_RAW = frozenset({"code", "username", "email", "id_token_hint"})
-# Every OAuth parameter is printable ASCII or a URI (RFC 6749 Appendix A), so a NUL is never
-# valid under /o/; refusing it everywhere there also keeps it out of what is stored as sent
-# (a token's ``resource`` audience, an audit event's details). Introspection stores nothing and
-# must answer an unauthenticated client 401 first: there a NUL token is simply not found.
-OAUTH_PREFIX = "/o/"
-NUL_LEFT_TO_THE_VIEW = ("/o/introspect/",)
-CLIENT_ENDPOINTS = ("/o/token/", "/o/introspect/", "/o/revoke_token/")
 NUL_PROBLEM = "The request contains a NUL character."
 
 
@@ -46,15 +40,24 @@ def _problem(request) -> str | None:
     return None
 
 
-def _carries_nul(request) -> bool:
-    everywhere = request.path.startswith(OAUTH_PREFIX) and not request.path.startswith(
-        NUL_LEFT_TO_THE_VIEW
-    )
+def _carries_nul(request, rule: InputRule) -> bool:
     return any(
         "\x00" in key or any("\x00" in value for value in values)
         for key, values in _parameters(request)
-        if everywhere or key in LOOKED_UP_RAW
+        if rule.nul_anywhere or key in LOOKED_UP_RAW
     )
+
+
+def rule_for(request, view_func) -> InputRule | None:
+    """The view's own rule; the site's sign-in page (``LOGIN_URL``, a host's own view
+    included) is always guarded as sign-in."""
+    view_class = getattr(view_func, "view_class", None)
+    rule = getattr(view_func, "hostile_input_rule", None) or getattr(
+        view_class, "hostile_input_rule", None
+    )
+    if rule is None and request.path == resolve_url(settings.LOGIN_URL):
+        return SIGN_IN
+    return rule
 
 
 def _client_credentials_malformed(request) -> bool:
@@ -78,17 +81,23 @@ class HostileInputMiddleware:
         user_agent = request.META.get("HTTP_USER_AGENT", "")
         if "\x00" in user_agent:
             request.META["HTTP_USER_AGENT"] = user_agent.replace("\x00", "")
-        if request.path.startswith(GUARDED_PREFIXES):
-            problem = _problem(request)
-            if problem:
-                return self.refusal(request, problem)
-            if request.path.startswith(CLIENT_ENDPOINTS) and _client_credentials_malformed(request):
-                return self.client_refusal()
-            if _carries_nul(request) or "\x00" in (
-                request.GET.get("client_id", "") + request.POST.get("client_id", "")
-            ):
-                return self.refusal(request, NUL_PROBLEM)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Runs before CSRF's process_view, which would read an unreadable body first."""
+        rule = rule_for(request, view_func)
+        if rule is None:
+            return None
+        problem = _problem(request)
+        if problem:
+            return self.refusal(request, rule, problem)
+        if rule.client_endpoint and _client_credentials_malformed(request):
+            return self.client_refusal()
+        if _carries_nul(request, rule) or "\x00" in (
+            request.GET.get("client_id", "") + request.POST.get("client_id", "")
+        ):
+            return self.refusal(request, rule, NUL_PROBLEM)
+        return None
 
     @staticmethod
     def client_refusal():
@@ -101,8 +110,8 @@ class HostileInputMiddleware:
         return response
 
     @staticmethod
-    def refusal(request, description: str):
-        if request.path.startswith(HTML_PREFIXES):
+    def refusal(request, rule: InputRule, description: str):
+        if rule.html:
             return authorize_error_page(request, error="invalid_request", description=description)
         response = JsonResponse(
             {"error": "invalid_request", "error_description": description}, status=400

@@ -8,6 +8,7 @@ client's allow-list (``Application.allowed_scopes``, and the APIs those scopes b
 RFC 8707 ``resource``) is read again, because an admin may have narrowed it since.
 """
 
+from contextvars import ContextVar
 from urllib.parse import parse_qsl
 
 from django.db import transaction
@@ -22,6 +23,10 @@ from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
 from oauth_portal.server.models import JwtAccessToken
+
+# (signed ID token, its IDToken row) for the ``_create_access_token`` call running in this thread
+# or task; see ``PortalOAuth2Validator._create_access_token``.
+_signed_id_token: ContextVar[tuple] = ContextVar("portal_signed_id_token", default=(None, None))
 
 
 class PortalOAuth2Validator(OAuth2Validator):
@@ -209,14 +214,15 @@ class PortalOAuth2Validator(OAuth2Validator):
 
     def finalize_id_token(self, id_token, token, token_handler, request):
         signed = super().finalize_id_token(id_token, token, token_handler, request)
-        self._id_token_just_signed = (signed, request.id_token)
+        # On the request, never on self: DOT shares one validator instance across threads.
+        request.portal_signed_id_token = (signed, request.id_token)
         return signed
 
     def _load_id_token(self, token):
         """DOT reads back the ID token it has just signed (to link the access token to it) by
         verifying it and querying its row: the row is already at hand. Any other ID token (an
         ``id_token_hint``) is verified as DOT does."""
-        signed, row = getattr(self, "_id_token_just_signed", (None, None))
+        signed, row = _signed_id_token.get()
         if token == signed:
             return row
         return super()._load_id_token(token)
@@ -229,7 +235,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         since is ``invalid_grant`` too; its audience is narrowed to the client's allow-list
         (its scopes in ``get_original_scopes``).
         """
-        checksum = tokens.token_checksum(refresh_token)
+        checksum = bearer.token_checksum(refresh_token)
         rows = list(
             get_refresh_token_model().objects.select_for_update().filter(token_checksum=checksum)
         )
@@ -283,9 +289,15 @@ class PortalOAuth2Validator(OAuth2Validator):
         return super().get_userinfo_claims(request)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
-        access_token = super()._create_access_token(
-            expires, request, token, source_refresh_token=source_refresh_token
-        )
+        # DOT calls ``_load_id_token(token)`` from here without the request, so the ID token
+        # signed for this request reaches it through a context variable, set for this call only.
+        context = _signed_id_token.set(getattr(request, "portal_signed_id_token", (None, None)))
+        try:
+            access_token = super()._create_access_token(
+                expires, request, token, source_refresh_token=source_refresh_token
+            )
+        finally:
+            _signed_id_token.reset(context)
         claims = getattr(request, "jwt_access_token_claims", None)
         if claims is not None:
             JwtAccessToken.objects.create(

@@ -20,16 +20,13 @@ import hashlib
 import logging
 import math
 import random
-import re
 import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from redis.exceptions import RedisError
 
@@ -37,9 +34,6 @@ from oauth_portal.server import app_settings
 from oauth_portal.server.models import RateCounter
 
 logger = logging.getLogger(__name__)
-
-PERIOD_SECONDS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
-RATE_FORMAT = re.compile(r"(\d+)/(\d*)([smhd]?)", re.IGNORECASE)
 
 # A Redis key outlives its window by a few seconds, so that a host whose clock is slightly behind
 # still finds (rather than recreates and immediately expires) the key of the window it is in.
@@ -49,28 +43,6 @@ REDIS_WARNING_INTERVAL_SECONDS = 60
 
 # How often a request also deletes the table's expired rows; see TableCounters.purge_expired.
 PURGE_PROBABILITY = 1 / 1000
-
-
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    period: int
-
-
-@lru_cache(maxsize=64)
-def parse_rate(rate: str) -> Rate:
-    """``"N/s|m|h|d"`` (optionally ``"N/Mm"``: N per M minutes), as django-ratelimit writes it.
-
-    A malformed rate is a configuration error, not a reason to count nothing.
-    """
-    match = RATE_FORMAT.fullmatch(rate.strip())
-    if not match:
-        raise ImproperlyConfigured(f'Rate limit "{rate}" is not of the form "120/m" (s, m, h, d).')
-    limit, multiplier, unit = match.groups()
-    period = int(multiplier or 1) * PERIOD_SECONDS[(unit or "s").lower()]
-    if period <= 0:
-        raise ImproperlyConfigured(f'Rate limit "{rate}" has an empty period.')
-    return Rate(limit=int(limit), period=period)
 
 
 @dataclass(frozen=True)

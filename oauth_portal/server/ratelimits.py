@@ -26,7 +26,7 @@ from oauth2_provider.models import get_application_model
 
 from oauth_portal.audit.client_address import address_allowlisted, client_address_bucket
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import app_settings, ratecounters
+from oauth_portal.server import app_settings, ratecounters, rates
 
 # (group, key, rate): the key (an address, a client id) is counted in its group at that rate;
 # an empty key is not counted.
@@ -44,7 +44,7 @@ class CheckWindow:
     """A check, with its rate parsed and its counter in the current window."""
 
     group: str
-    rate: ratecounters.Rate
+    rate: rates.Rate
     window: ratecounters.Window
 
 
@@ -92,7 +92,7 @@ def check_windows(checks: Sequence[Check], now: float) -> list[CheckWindow]:
     windows = []
     for group, key, rate in checks:
         if key:
-            parsed = ratecounters.parse_rate(rate)
+            parsed = rates.parse_rate(rate)
             window = ratecounters.counter_window(group, key, parsed.period, now)
             windows.append(CheckWindow(group=group, rate=parsed, window=window))
     return windows

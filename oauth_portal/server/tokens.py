@@ -3,7 +3,6 @@
 Every revocation goes through ``tokens_revoke`` (a constant number of queries), whoever asks:
 suspension, consent withdrawal, deactivation, an admin."""
 
-import hashlib
 import logging
 import uuid
 
@@ -16,17 +15,13 @@ from oauth2_provider.models import (
 )
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server.bearer import token_checksum
 from oauth_portal.server.models import (
     Application,
     RedeemedCode,
 )
 
 logger = logging.getLogger(__name__)
-
-
-def token_checksum(value: str) -> str:
-    """The SHA-256 that DOT stores in place of a token (and we in place of a code)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def authorization_code_redeemed(*, code: str, application: Application, user, token: dict) -> None:

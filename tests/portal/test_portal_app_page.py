@@ -156,6 +156,21 @@ def test_unchanged_settings_write_no_event(portal, web_app):
     assert AuditEvent.objects.count() == before
 
 
+def test_settings_unchanged_but_for_line_endings_or_the_playground_callback_write_no_event(
+    portal, web_app
+):
+    app, _secret = web_app
+    portal.post(url("application-update", app), settings_data(app))
+    before = AuditEvent.objects.count()
+    # Browsers send CRLF; the playground's callback is its switch's business.
+    typed = f"https://palette.example.test/callback\r\n\r\n{PLAYGROUND_CALLBACK}\r\n"
+
+    response = portal.post(url("application-update", app), settings_data(app, redirect_uris=typed))
+
+    assert response.status_code == 302
+    assert AuditEvent.objects.count() == before
+
+
 def test_invalid_settings_are_shown_on_the_app_page_and_change_nothing(portal, web_app):
     app, _secret = web_app
     before = Application.objects.get(pk=app.pk).redirect_uris

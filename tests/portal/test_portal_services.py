@@ -77,31 +77,24 @@ def test_playground_switch_refuses_a_service(developer):
     assert not Application.objects.get(pk=app.pk).playground_enabled
 
 
-def test_settings_change_reports_what_changed_and_nothing_when_nothing_did(developer):
+def test_settings_change_records_the_changed_names_and_nothing_when_none(developer):
     app, _ = register(developer)
-    services.portal_application_settings_change(
-        application=app,
-        actor=developer,
-        data=settings_data(),
-        playground_callback_url=PLAYGROUND_CALLBACK,
-    )
     events = AuditEvent.objects.count()
 
-    unchanged = services.portal_application_settings_change(
-        application=app,
-        actor=developer,
-        data=settings_data(),
-        playground_callback_url=PLAYGROUND_CALLBACK,
-    )
-    changed = services.portal_application_settings_change(
-        application=app,
-        actor=developer,
-        data=settings_data(description="Now with a description"),
-        playground_callback_url=PLAYGROUND_CALLBACK,
-    )
+    for changed in ([], ["description"]):
+        services.portal_application_settings_change(
+            application=app,
+            actor=developer,
+            data=settings_data(description="Now with a description"),
+            changed=changed,
+            playground_callback_url=PLAYGROUND_CALLBACK,
+        )
 
-    assert unchanged == [] and changed == ["description"]
     assert AuditEvent.objects.count() == events + 1
+    event = AuditEvent.objects.latest("id")
+    assert event.type == AuditEvent.Type.CLIENT_CHANGED
+    assert event.details["fields"] == ["description"]
+    assert Application.objects.get(pk=app.pk).description == "Now with a description"
 
 
 def test_settings_refused_by_the_model_change_nothing(developer):
@@ -115,6 +108,7 @@ def test_settings_refused_by_the_model_change_nothing(developer):
             data=settings_data(
                 redirect_uris=["http://plain.example.test/cb"], allowed_scopes=scopes
             ),
+            changed=["allowed_scopes", "redirect_uris"],
             playground_callback_url=PLAYGROUND_CALLBACK,
         )
 

@@ -17,7 +17,7 @@ from freezegun import freeze_time
 from redis.connection import AbstractConnection
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import ratecounters, ratelimits
+from oauth_portal.server import ratecounters, ratelimits, rates
 from oauth_portal.server.models import RateCounter
 from oauth_portal.server.ratelimits import first_exceeded_limit
 from tests.factories import ApplicationFactory
@@ -172,7 +172,7 @@ def test_with_limits_switched_off_nothing_is_counted(settings, django_assert_num
 @pytest.mark.parametrize("rate", ["", "many", "5/w", "5/m/h", "/m", "5/0m", "1200/min"])
 def test_a_malformed_rate_is_refused_as_a_configuration_error(rate):
     with pytest.raises(ImproperlyConfigured):
-        ratecounters.parse_rate(rate)
+        rates.parse_rate(rate)
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ def test_a_malformed_rate_is_refused_as_a_configuration_error(rate):
     [("30/m", 30, 60), ("1200/M", 1200, 60), ("5/10m", 5, 600), ("2/h", 2, 3600), ("9/", 9, 1)],
 )
 def test_rates_are_read_as_django_ratelimit_reads_them(rate, limit, period):
-    assert ratecounters.parse_rate(rate) == ratecounters.Rate(limit=limit, period=period)
+    assert rates.parse_rate(rate) == rates.Rate(limit=limit, period=period)
 
 
 def count_in_thread(increments, window, now, counts: list[int], start: threading.Barrier):

@@ -134,7 +134,7 @@ def test_start_up_refused_without_allowed_hosts_when_debug_off(tmp_path):
     assert_refused(result, naming="DJANGO_ALLOWED_HOSTS")
 
 
-@pytest.mark.parametrize("rate", ["1200/min", "lots", "-5/m"])
+@pytest.mark.parametrize("rate", ["1200/min", "lots", "-5/m", "5/0m"])
 def test_start_up_refused_with_a_malformed_rate_limit(tmp_path, rate):
     env = production_env(tmp_path, PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT=rate)
 

@@ -17,8 +17,9 @@ LOOPBACK_IP_HOSTS = frozenset({"127.0.0.1", "::1"})
 LOOPBACK_HOSTS = LOOPBACK_IP_HOSTS | {"localhost"}
 
 
-def is_acceptable_origin(origin: str) -> bool:
-    """A browser origin as CORS sends it: https (or http on a loopback host), no path/query."""
+def is_acceptable_origin(origin: str, *, http_loopback: bool = True) -> bool:
+    """A browser origin as CORS sends it: https (or, when ``http_loopback``, http on a loopback
+    host), no path/query. The one origin rule, for registered origins and CORS requests alike."""
     try:
         parts = urlsplit(origin)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
@@ -26,7 +27,9 @@ def is_acceptable_origin(origin: str) -> bool:
         return False
     if parts.path or parts.query or parts.fragment or "@" in parts.netloc or not parts.hostname:
         return False
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+    if parts.scheme == "http":
+        return http_loopback and parts.hostname in LOOPBACK_HOSTS
+    return parts.scheme == "https"
 
 
 class Application(AbstractApplication):

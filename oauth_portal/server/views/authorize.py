@@ -15,7 +15,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import consents
+from oauth_portal.server import consents, input_rules
 from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
 from oauth_portal.server.views.common import (
@@ -40,6 +40,8 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
     checking it; we check the posted client and redirect URI against the registration before
     anything, so a tampered form is never followed, whether the user allows or denies.
     """
+
+    hostile_input_rule = input_rules.OAUTH_PAGE
 
     template_name = CONSENT_TEMPLATE
     ratelimit_group = "authorize-ip"

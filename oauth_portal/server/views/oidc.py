@@ -12,6 +12,7 @@ from oauth2_provider.exceptions import (
 )
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import input_rules
 from oauth_portal.server.oauth_server import SUPPORTED_GRANT_TYPES
 from oauth_portal.server.views.common import labelled_as_json, public_json_document
 
@@ -25,6 +26,8 @@ class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
     DOT advertises HS256 beside RS256; we sign with RS256 only. The document also names the
     revocation and introspection endpoints, as the RFC 8414 metadata does.
     """
+
+    hostile_input_rule = input_rules.OAUTH_JSON
 
     def get(self, request, *args, **kwargs):
         document = json.loads(super().get(request, *args, **kwargs).content)
@@ -47,6 +50,8 @@ class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
 class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
     """RFC 8414 metadata for our one issuer (``<host>/o``); any other issuer path is a 404."""
 
+    hostile_input_rule = input_rules.OAUTH_JSON
+
     def get(self, request, *args, issuer_path: str = "o", **kwargs):
         if issuer_path.strip("/") != "o":
             raise Http404("No authorization server with that issuer here.")
@@ -65,6 +70,8 @@ class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
     by the token's user (a suspended app never; a pending one only for its developer).
     Otherwise the user is signed out as usual and sees our signed-out page.
     """
+
+    hostile_input_rule = input_rules.OAUTH_PAGE
 
     template_name = "oauth_portal/server/logout_confirm.html"
 
@@ -125,6 +132,8 @@ class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
 
 class UserInfoView(dot_views.UserInfoView):
     """OIDC userinfo; the access token only in the Authorization header (RFC 9700 §4.3.2)."""
+
+    hostile_input_rule = input_rules.OAUTH_JSON
 
     def dispatch(self, request, *args, **kwargs):
         if "access_token" in request.GET:

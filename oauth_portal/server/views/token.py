@@ -11,7 +11,7 @@ from oauth2_provider import views as dot_views
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
-from oauth_portal.server import clients
+from oauth_portal.server import clients, input_rules
 from oauth_portal.server.ratelimits import ClientEndpointRateLimitMixin
 from oauth_portal.server.views.common import (
     INVALID_CLIENT_BODY,
@@ -28,6 +28,8 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
     With our validator's row locks (and IMMEDIATE transactions on SQLite) this makes racing
     redemptions of one code or one refresh token queue, so exactly one of them wins.
     """
+
+    hostile_input_rule = input_rules.CLIENT_ENDPOINT
 
     def post(self, request, *args, **kwargs):
         if repeated := repeated_parameters(request.POST):
@@ -118,6 +120,8 @@ class IntrospectTokenView(
     the token was granted ``profile``.
     """
 
+    hostile_input_rule = input_rules.INTROSPECTION
+
     http_method_names = ["post", "options"]
 
     def get_token_response(self, token_value=None):
@@ -141,6 +145,8 @@ class IntrospectTokenView(
 @method_decorator(csrf_exempt, name="dispatch")
 class RevokeTokenView(ClientEndpointRateLimitMixin, dot_views.RevokeTokenView):
     """RFC 7009 revocation (DOT's), rate limited; answers are never cached."""
+
+    hostile_input_rule = input_rules.CLIENT_ENDPOINT
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

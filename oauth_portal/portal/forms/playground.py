@@ -1,0 +1,45 @@
+"""The playground's forms: its switch on the app page, and the steps of a trial sign-in."""
+
+from django import forms
+
+from oauth_portal.server.models import Application
+
+
+class PlaygroundToggleForm(forms.Form):
+    enabled = forms.BooleanField(required=False)
+
+
+class PlaygroundStartForm(forms.Form):
+    """Which of the developer's apps to try, with which scopes."""
+
+    application = forms.ModelChoiceField(label="App", queryset=Application.objects.none())
+    scopes = forms.MultipleChoiceField(
+        label="Scopes to ask for", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, applications, scope_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].queryset = applications
+        self.fields["scopes"].choices = [(name, name) for name in scope_names]
+
+
+class PlaygroundExchangeForm(forms.Form):
+    """The code the playground received, and the secret of a confidential app (never kept)."""
+
+    code = forms.CharField(max_length=512, widget=forms.HiddenInput)
+    client_secret = forms.CharField(
+        label="Client secret",
+        required=False,
+        max_length=512,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Used for this one request, then forgotten: never stored or logged.",
+    )
+
+
+class PlaygroundTokenForm(forms.Form):
+    """A token the playground page holds (refresh or revoke), and the secret if needed."""
+
+    token = forms.CharField(max_length=4096, widget=forms.HiddenInput)
+    access_token = forms.CharField(max_length=4096, required=False, widget=forms.HiddenInput)
+    client_secret = PlaygroundExchangeForm.base_fields["client_secret"]
