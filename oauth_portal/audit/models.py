@@ -2,11 +2,13 @@
 ``AuditEvent.objects.record`` (as Django admin's ``LogEntry.objects.log_action``), so every app
 records without importing another app's services."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +75,25 @@ class AuditEventManager(models.Manager):
             action=action,
             **details,
         )
+
+    def counts_per_day(self, *, types: list[str], days: int, **filters) -> dict[str, dict]:
+        """How many events of each type happened on each of the last ``days`` calendar days
+        (today included, in the current time zone): ``{type: {day: count}}``, days with events
+        only. One query, grouped by day and type in SQL; ``filters`` narrow it (an application).
+        """
+        first_day = timezone.localdate() - timedelta(days=days - 1)
+        since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+        rows = (
+            self.filter(type__in=types, created__gte=since, **filters)
+            .annotate(day=TruncDate("created"))
+            .values("day", "type")
+            .annotate(count=Count("id"))
+            .order_by()
+        )
+        counts: dict[str, dict] = {event_type: {} for event_type in types}
+        for row in rows:
+            counts[row["type"]][row["day"]] = row["count"]
+        return counts
 
     def prune(self, *, older_than: timedelta, batch_size: int = 1000, actor=None) -> int:
         """Delete events older than ``older_than``, ``batch_size`` rows per statement.

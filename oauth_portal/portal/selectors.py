@@ -3,8 +3,6 @@ tokens per day, the API catalogue."""
 
 from datetime import timedelta
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from oauth_portal.audit.models import AuditEvent
@@ -56,25 +54,11 @@ def user_pseudonym(*, application, user) -> str:
 def application_tokens_per_day(*, application, days: int = 30) -> list[tuple]:
     """``(day, count)`` of tokens issued or refreshed for ``application`` on each of the last
     ``days`` days (today included), oldest first; days without tokens count 0."""
-
-    from oauth_portal.audit.models import AuditEvent
-
-    today = timezone.localdate()
-    first = today - timedelta(days=days - 1)
-    rows = (
-        AuditEvent.objects.filter(
-            application=application,
-            type__in=[AuditEvent.Type.TOKEN_ISSUED, AuditEvent.Type.TOKEN_REFRESHED],
-            created__date__gte=first,
-        )
-        .annotate(day=TruncDate("created"))
-        .values("day")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    counted = {row["day"]: row["count"] for row in rows}
+    types = [AuditEvent.Type.TOKEN_ISSUED, AuditEvent.Type.TOKEN_REFRESHED]
+    counts = AuditEvent.objects.counts_per_day(types=types, days=days, application=application)
+    first = timezone.localdate() - timedelta(days=days - 1)
     every_day = [first + timedelta(days=n) for n in range(days)]
-    return [(day, counted.get(day, 0)) for day in every_day]
+    return [(day, sum(counts[t].get(day, 0) for t in types)) for day in every_day]
 
 
 def scope_catalogue() -> list[dict]:

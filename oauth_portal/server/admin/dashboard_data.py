@@ -4,7 +4,6 @@ active clients. Drawn by ``dashboard``."""
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from oauth_portal.audit.models import AuditEvent
@@ -27,23 +26,9 @@ def _start_of(day: date) -> datetime:
 
 
 def dashboard_events_per_day(*, types: list[str], days: int = 30) -> dict[str, dict[date, int]]:
-    """How many audit events of each type happened on each of the last ``days`` days.
-
-    Counted in SQL (one GROUP BY day, type); returns ``{type: {day: count}}`` holding only the
-    days that had events.
-    """
-    since = _start_of(dashboard_days(days=days)[0])
-    rows = (
-        AuditEvent.objects.filter(type__in=types, created__gte=since)
-        .annotate(day=TruncDate("created"))
-        .values("day", "type")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    counts: dict[str, dict[date, int]] = {event_type: {} for event_type in types}
-    for row in rows:
-        counts[row["type"]][row["day"]] = row["count"]
-    return counts
+    """How many audit events of each type happened on each of the last ``days`` days:
+    ``{type: {day: count}}`` holding only the days that had events."""
+    return AuditEvent.objects.counts_per_day(types=types, days=days)
 
 
 def dashboard_tokens_per_day(*, days: int = 30) -> dict[str, dict[date, int]]:
