@@ -20,24 +20,6 @@ pytestmark = pytest.mark.django_db
 COLORS = "https://api.example.test/colors"
 
 
-@pytest.fixture
-def colors_uses_jwt(db):
-    ApiResource.objects.filter(identifier=COLORS).update(
-        access_token_format=ApiResource.TokenFormat.JWT
-    )
-    from oauth_portal.server import registry
-
-    registry.forget()
-
-
-@pytest.fixture
-def jwt_tokens(signed_in, app, colors_uses_jwt):
-    code, verifier = get_code(signed_in, app, scope="openid colors:read colors:write")
-    response = redeem(signed_in, app, code, verifier)
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 def header_of(token: str) -> dict:
     part = token.split(".")[0]
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))

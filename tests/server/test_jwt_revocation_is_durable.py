@@ -12,21 +12,12 @@ from django.core.cache import caches
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from oauth_portal.server import registry
-from oauth_portal.server.models import ApiResource, JwtAccessToken
+from oauth_portal.server.models import JwtAccessToken
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import basic_auth, get_code, redeem
 
 pytestmark = pytest.mark.django_db
 COLORS = "https://api.example.test/colors"
-
-
-@pytest.fixture
-def colors_uses_jwt(db):
-    ApiResource.objects.filter(identifier=COLORS).update(
-        access_token_format=ApiResource.TokenFormat.JWT
-    )
-    registry.forget()
 
 
 @pytest.fixture

@@ -1,41 +1,14 @@
 """OpenID Connect RP-Initiated Logout 1.0 at /o/logout/: the hint and the return address are
 checked against the app's registration before anyone is signed out or sent anywhere."""
 
-from urllib.parse import urlencode
-
 import pytest
 
 from oauth_portal.audit.models import AuditEvent
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import get_code, query_of, redeem
+from tests.server.logout_helpers import RETURN_URI, confirm, is_signed_in, logout_url
 
 pytestmark = pytest.mark.django_db
-RETURN_URI = "https://client.example.test/logged-out"
-
-
-@pytest.fixture
-def logout_app(db):
-    return ApplicationFactory(post_logout_redirect_uris=RETURN_URI)
-
-
-@pytest.fixture
-def id_token(signed_in, logout_app):
-    code, verifier = get_code(signed_in, logout_app, scope="openid")
-    return redeem(signed_in, logout_app, code, verifier).json()["id_token"]
-
-
-def logout_url(**params) -> str:
-    return "/o/logout/?" + urlencode(params)
-
-
-def is_signed_in(client) -> bool:
-    return client.get("/accounts/").status_code == 200
-
-
-def confirm(client, page):
-    form = page.context["form"]
-    data = {name: form[name].value() or "" for name in form.fields if name != "allow"}
-    return client.post("/o/logout/", data | {"allow": "true"})
 
 
 def test_logout_with_hint_returns_to_the_registered_uri_with_state(signed_in, id_token, logout_app):

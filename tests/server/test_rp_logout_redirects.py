@@ -2,43 +2,14 @@
 ``id_token_hint`` and still active. A bare ``client_id`` proves nothing (anyone can copy one), so
 it never turns /o/logout/ into a redirector, and a suspended app's address is never followed."""
 
-from urllib.parse import urlencode
-
 import pytest
 from django.test import Client
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import Application
-from tests.factories import ApplicationFactory
-from tests.oauth_helpers import get_code, redeem
+from tests.server.logout_helpers import RETURN_URI, confirm, is_signed_in, logout_url
 
 pytestmark = pytest.mark.django_db
-RETURN_URI = "https://client.example.test/logged-out"
-
-
-@pytest.fixture
-def logout_app(db):
-    return ApplicationFactory(post_logout_redirect_uris=RETURN_URI)
-
-
-@pytest.fixture
-def id_token(signed_in, logout_app):
-    code, verifier = get_code(signed_in, logout_app, scope="openid")
-    return redeem(signed_in, logout_app, code, verifier).json()["id_token"]
-
-
-def logout_url(**params) -> str:
-    return "/o/logout/?" + urlencode(params)
-
-
-def is_signed_in(client) -> bool:
-    return client.get("/accounts/").status_code == 200
-
-
-def confirm(client, page):
-    form = page.context["form"]
-    data = {name: form[name].value() or "" for name in form.fields if name != "allow"}
-    return client.post("/o/logout/", data | {"allow": "true"})
 
 
 def assert_signed_out_page(response):
