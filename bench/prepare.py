@@ -142,6 +142,7 @@ def _create_application(*, run_id: str, kind: str, owner, grant_type: str):
         algorithm=Application.RS256_ALGORITHM,
         user=owner,
     )
+    app.kind = app.derived_kind()
     app.save()
     return app, secret
 

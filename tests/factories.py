@@ -32,6 +32,14 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     client_secret = CLIENT_SECRET
     algorithm = Application.RS256_ALGORITHM
     homepage_url = "https://client.example.test/"
+    # What Application.clean() records for an app made outside the portal.
+    kind = factory.LazyAttribute(
+        lambda app: Application(
+            client_type=app.client_type,
+            authorization_grant_type=app.authorization_grant_type,
+            allowed_origins=getattr(app, "allowed_origins", ""),
+        ).derived_kind()
+    )
 
 
 class PublicApplicationFactory(ApplicationFactory):

@@ -48,7 +48,7 @@ def application_register(*, owner, actor=None, secret: str | None = None, reques
         request=request,
         actor=actor or owner,
         application=application,
-        kind=application.app_kind,
+        kind=application.kind,
         status=application.status,
     )
     return application, plain_secret

@@ -220,7 +220,7 @@ class ApplicationSettingsForm(ApplicationFieldsForm):
         super().__init__(
             *args,
             initial=self.initial_of(application, callback_url=playground_callback_url),
-            kind=application.app_kind,
+            kind=application.kind,
             playground=application.playground_enabled,
             **kwargs,
         )

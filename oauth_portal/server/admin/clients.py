@@ -8,7 +8,6 @@ that made it.
 
 from django.contrib import admin
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -24,19 +23,6 @@ KIND_SHORT = {
     Application.Kind.NATIVE: "Native",
     Application.Kind.SERVICE: "Machine",
 }
-_unrecorded = Q(kind="")
-_machine = Q(authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
-_public = Q(client_type=Application.CLIENT_PUBLIC)
-_no_origins = Q(allowed_origins="")
-# The same derivation as Application.app_kind, in SQL, for apps made outside the portal.
-KIND_QUERIES = {
-    Application.Kind.SERVICE: Q(kind=Application.Kind.SERVICE) | (_unrecorded & _machine),
-    Application.Kind.SPA: Q(kind=Application.Kind.SPA)
-    | (_unrecorded & ~_machine & _public & ~_no_origins),
-    Application.Kind.NATIVE: Q(kind=Application.Kind.NATIVE)
-    | (_unrecorded & ~_machine & _public & _no_origins),
-    Application.Kind.WEB: Q(kind=Application.Kind.WEB) | (_unrecorded & ~_machine & ~_public),
-}
 
 
 def _when(moment) -> str:
@@ -44,7 +30,7 @@ def _when(moment) -> str:
 
 
 class KindFilter(admin.SimpleListFilter):
-    """Filter by kind, including apps whose kind is derived rather than recorded."""
+    """Filter by the kind every app records (see ``Application.clean``)."""
 
     title = "kind"
     parameter_name = "kind"
@@ -53,8 +39,8 @@ class KindFilter(admin.SimpleListFilter):
         return list(KIND_SHORT.items())
 
     def queryset(self, request, queryset):
-        if self.value() in KIND_QUERIES:
-            return queryset.filter(KIND_QUERIES[self.value()])
+        if self.value() in KIND_SHORT:
+            return queryset.filter(kind=self.value())
         return queryset
 
 
@@ -193,7 +179,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
 
     @admin.display(description="kind")
     def kind_label(self, obj):
-        return KIND_SHORT[obj.app_kind]
+        return KIND_SHORT.get(obj.kind, "—")
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):

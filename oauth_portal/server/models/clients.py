@@ -58,7 +58,7 @@ class Application(AbstractApplication):
     terms_url = models.URLField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     suspension_reason = models.TextField(blank=True, default="")
-    # Blank for apps made outside the portal (createapplication); see ``app_kind``.
+    # Chosen in the portal; for apps made elsewhere ``clean()`` records ``derived_kind()``.
     kind = models.CharField(max_length=16, choices=Kind.choices, blank=True, default="")
     client_secret_created_at = models.DateTimeField(null=True, blank=True)
     client_secret_last_used_at = models.DateTimeField(null=True, blank=True)
@@ -100,11 +100,9 @@ class Application(AbstractApplication):
     def is_public(self) -> bool:
         return self.client_type == self.CLIENT_PUBLIC
 
-    @property
-    def app_kind(self) -> str:
-        """The kind in a developer's words, derived from DOT's fields when not recorded."""
-        if self.kind:
-            return self.kind
+    def derived_kind(self) -> str:
+        """The kind in a developer's words, from DOT's fields: what ``clean()`` records for an
+        app made outside the portal (DOT's ``createapplication``, the admin)."""
         if self.authorization_grant_type == self.GRANT_CLIENT_CREDENTIALS:
             return self.Kind.SERVICE
         if self.is_public:
@@ -158,6 +156,8 @@ class Application(AbstractApplication):
         return schemes
 
     def clean(self) -> None:
+        if not self.kind:
+            self.kind = self.derived_kind()
         errors = {}
         try:
             super().clean()
