@@ -23,9 +23,9 @@ from oauth_portal.server.tokens_follow_account import password_change_keeps_toke
 class SignInView(auth_views.LoginView):
     """Django's sign-in (session rotation, safe ``next``), with audit events.
 
-    Guessing is limited in the authentication layer (django-axes and
-    accounts/sign_in_protection.py), so the same rules hold at /admin/login/ and on a host
-    site's own sign-in page; successful sign-ins never count toward any limit.
+    Guessing is limited in the authentication layer (django-axes and the server's
+    sign_in_protection), so the same rules hold at /admin/login/ and on a host site's own
+    sign-in page; successful sign-ins never count toward any limit.
     """
 
     hostile_input_rule = input_rules.SIGN_IN

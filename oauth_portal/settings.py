@@ -181,7 +181,7 @@ else:
         }
     }
 
-# --- Bearer checks (oauth_portal/bearer.py) ----------------------------------------------------
+# --- Bearer checks (oauth_portal/server/bearer.py) ------------------------------------------------
 # Validated opaque tokens are kept in the shared cache this long (revocation still takes effect
 # on the next request: it writes a tombstone). Off by default on the database cache, where a cache
 # read costs as much as the token lookup it would save. JWT access tokens' "still live" marks
@@ -190,10 +190,10 @@ PORTAL_TOKEN_CACHE = "default"
 PORTAL_BEARER_CACHE_SECONDS = env_int(
     "PORTAL_BEARER_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0
 )
-# How long a process reuses its snapshot of the API and scope registry (apis/registry.py).
+# How long a process reuses its snapshot of the API and scope registry (server/registry.py).
 PORTAL_REGISTRY_CACHE_SECONDS = env_int("PORTAL_REGISTRY_CACHE_SECONDS", 30, minimum=0)
 
-# --- Rate limits (oauth_portal/ratelimits.py) --------------------------------------------------
+# --- Rate limits (oauth_portal/server/ratelimits.py) ----------------------------------------------
 # Failures count against the pair (client, address); every address has a much higher failure
 # ceiling of its own; a client's request volume is counted only once it has authenticated.
 # Successful requests never count toward an address's limit.
@@ -240,7 +240,7 @@ def env_networks(name: str) -> list[str]:
 # per (account, address) and (client, address) still hold behind them.
 PORTAL_RATELIMIT_ADDRESS_ALLOWLIST = env_networks("PORTAL_RATELIMIT_ADDRESS_ALLOWLIST")
 
-# --- Client addresses (oauth_portal/client_address.py) -----------------------------------------
+# --- Client addresses (oauth_portal/audit/client_address.py) --------------------------------------
 # How many proxies in front of us append to X-Forwarded-For (a CDN and a load balancer: 2). One
 # setting for the audit log, sign-in lockout and rate limits. DJANGO_BEHIND_TLS_PROXY alone
 # means one.
@@ -270,7 +270,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Sign-in brute force (django-axes and accounts/sign_in_protection.py) -----------------------
+# --- Sign-in brute force (django-axes and oauth_portal/server/sign_in_protection.py) --------------
 # Three rules, none of which lets a stranger lock someone else out:
 # - N failures for one username from one address lock that pair (django-axes, in the database);
 #   signing in to another account from the address does not clear the pair's count;
@@ -380,7 +380,7 @@ if PORTAL_INTERNAL_BASE_URL and not re.fullmatch(r"https?://[^/?#\s]+", PORTAL_I
 # How long a process may reuse the signing keys it read from the database before reading again.
 PORTAL_SIGNING_KEY_CACHE_SECONDS = env_int("PORTAL_SIGNING_KEY_CACHE_SECONDS", 30)
 # Fernet keys (comma-separated) that encrypt the signing keys at rest: the first encrypts, all
-# decrypt. Empty: a key derived from DJANGO_SECRET_KEY. See oauth_portal/signing_keys.py.
+# decrypt. Empty: a key derived from DJANGO_SECRET_KEY. See oauth_portal/server/signing_keys.py.
 PORTAL_SIGNING_KEY_ENCRYPTION_KEYS = fernet_keys_parse(
     env.list("PORTAL_SIGNING_KEY_ENCRYPTION_KEYS", default=[])
 )

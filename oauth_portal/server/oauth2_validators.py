@@ -166,7 +166,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         if not _is_active(request.user):
             return False
         request.scopes = self._still_allowed_scopes(client, request, request.scopes)
-        # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
+        # The audience a JWT access token is minted for (oauth_portal/server/access_tokens.py).
         request.grant_resource = self._still_allowed_resources(
             client, request, grants[0].resource or []
         )
@@ -247,7 +247,7 @@ class PortalOAuth2Validator(OAuth2Validator):
             tokens.refresh_token_replay_record(refresh_token=replayed[0], request=request)
         if not valid or not _is_active(request.user):
             return False
-        # The audience a JWT access token is minted for (oauth_portal/access_tokens.py).
+        # The audience a JWT access token is minted for (oauth_portal/server/access_tokens.py).
         request.grant_resource = self._still_allowed_resources(
             client, request, request.refresh_token_instance.resource or []
         )

@@ -7,9 +7,9 @@ pair (client, address), with a much higher ceiling per address (an allow-list,
 client's request volume is counted only once it has authenticated, at the rate set on the client
 (none by default for public clients, whose traffic is their users'); an address's successful
 requests never count. Over a limit: 429 with ``Retry-After`` and an audit event. Sign-in has
-its own rules (accounts/sign_in_protection.py) on the same counters.
+its own rules (``sign_in_protection``) on the same counters.
 
-Counters are shared by all workers and hosts, and cheap (oauth_portal/ratecounters.py): one read
+Counters are shared by all workers and hosts, and cheap (``ratecounters``): one read
 before the request and, when something is to be counted, one write after it, each one Redis
 round trip or one SQL statement. ``PORTAL_RATELIMIT_ENABLE = False`` turns counting off;
 ``PORTAL_RATELIMIT_CACHE`` names the cache whose backend (Redis or not) chooses the store.

@@ -1,7 +1,7 @@
 """django-axes hooks: who is asking (the client address and username) and what a lock shows.
 
 axes counts failed sign-ins per (username, address) in the database and refuses a locked pair
-before any password is checked; accounts/sign_in_protection.py adds the per-address and
+before any password is checked; oauth_portal/server/sign_in_protection.py adds the per-address and
 per-account ceilings and shows its refusals through the same page. These callables are wired in
 settings (``AXES_CLIENT_IP_CALLABLE``, ``AXES_USERNAME_CALLABLE``, ``AXES_LOCKOUT_CALLABLE``).
 """

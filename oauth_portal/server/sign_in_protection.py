@@ -16,7 +16,7 @@ catch what the pair lock cannot, without letting a stranger lock anyone out:
 Both are checked by an authentication backend before any password is (so they apply to every
 sign-in form: ours, the admin's, a host site's), failures are counted from Django's
 ``user_login_failed`` signal, and a try refused by a lock is not counted, so it cannot extend it.
-The counters are the rate-limit counters (oauth_portal/ratecounters.py): Redis or the database.
+The counters are the rate-limit counters (``ratecounters``): Redis or the database.
 """
 
 import hashlib

@@ -146,7 +146,7 @@ def test_nul_at_revocation_and_introspection(client, app, path, body, meta):
         pytest.param(
             "client_id",
             marks=nul_bug(
-                "the Application lookup in oauth_portal/views.py:86-90 "
+                "the Application lookup in oauth_portal/server/views/authorize.py "
                 "AuthorizationView.get, before DOT validates anything"
             ),
         ),

@@ -156,8 +156,9 @@ REPEATED_PARAMETERS_BUG = (
     "BUG: the token endpoint accepts repeated parameters and uses the last value (RFC 6749 §3.2: "
     "parameters MUST NOT be included more than once). DOT's OAuthLibCore.extract_body hands "
     "oauthlib request.POST.items(), one value per key, so oauthlib's duplicate_params check "
-    "never sees the repeats. Fix in oauth_portal/views.py TokenView.post: answer invalid_request "
-    "when a key of request.POST carries more than one value (request.POST.lists())."
+    "never sees the repeats. Fix in oauth_portal/server/views/token.py TokenView.post: "
+    "answer invalid_request when a key of request.POST carries more than one value "
+    "(request.POST.lists())."
 )
 
 

@@ -174,7 +174,7 @@ def test_logout_with_hostile_parameters_is_an_html_page(
 
 LOGOUT_500_BUG = (
     "BUG: RP-initiated logout is a 500 for {what}. DOT's RPInitiatedLogoutView {where}; our "
-    "subclass (oauth_portal/views.py RPInitiatedLogoutView) inherits it. Fix: override "
+    "subclass (oauth_portal/server/views/oidc.py RPInitiatedLogoutView) inherits it. Fix: override "
     "{fix} in our subclass so it raises DOT's {error} (a 400 error page) instead."
 )
 

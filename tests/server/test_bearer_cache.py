@@ -1,4 +1,4 @@
-"""The cheap bearer check (oauth_portal/bearer.py): a token validated once is served from the
+"""The cheap bearer check (oauth_portal/server/bearer.py): a token validated once is served from the
 token cache, and every way a token dies still takes effect on the very next request.
 
 The test settings cache tokens as production does with Redis (a per-process cache stands in);

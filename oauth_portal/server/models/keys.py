@@ -7,7 +7,7 @@ class SigningKey(models.Model):
     """An RSA key that signs ID tokens. One key is current; retired keys stay published.
 
     A retired key stays in the JWKS until ``published_until``, so tokens it signed still verify.
-    The private key is stored encrypted (oauth_portal/signing_keys.py), never in the clear.
+    The private key is stored encrypted (oauth_portal/server/signing_keys.py), never in the clear.
     """
 
     kid = models.CharField(max_length=64, unique=True)

@@ -4,7 +4,7 @@ from django.db import models
 
 
 class RateCounter(models.Model):
-    """One rate-limit counter for the current fixed window (oauth_portal/ratecounters.py).
+    """One rate-limit counter for the current fixed window (oauth_portal/server/ratecounters.py).
 
     Used instead of the database cache when there is no Redis: one ``INSERT ... ON CONFLICT``
     counts atomically in a single statement, where the cache needs several per increment.

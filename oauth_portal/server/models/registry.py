@@ -8,7 +8,7 @@ class ApiResource(models.Model):
 
     ``access_token_format`` decides what a token minted for this API alone looks like: an
     opaque random string checked against the database (the default), or an RFC 9068 JWT that
-    the API verifies with the server's public keys (see ``oauth_portal/access_tokens.py``).
+    the API verifies with the server's public keys (see ``oauth_portal/server/access_tokens.py``).
     ``resource_servers`` are the clients an admin trusts to introspect this API's tokens.
     """
 
