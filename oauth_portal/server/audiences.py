@@ -3,10 +3,26 @@
 from urllib.parse import urlsplit
 
 from django.db.models import Q
+from django.http import QueryDict
 from django.urls import reverse
 
 from oauth_portal.server.models import ApiResource
 from oauth_portal.server.registry import api_serving
+
+
+def audience_as_resource(params: QueryDict) -> QueryDict | None:
+    """Auth0's ``audience`` names an API as RFC 8707's ``resource`` does: a copy of ``params``
+    with each audience added as a resource (once), or None when no audience was sent. Clients
+    written for Auth0 then get a token for that API, and an unknown one is ``invalid_target``
+    rather than silently ignored."""
+    audiences = params.getlist("audience")
+    if not audiences:
+        return None
+    merged = params.copy()
+    del merged["audience"]
+    resources = merged.getlist("resource")
+    merged.setlist("resource", [*resources, *(a for a in audiences if a not in resources)])
+    return merged
 
 
 def token_audience_allows(request_uri: str, audiences: list[str]) -> bool:

@@ -1,6 +1,22 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from oauth2_provider.settings import oauth2_settings
+
+
+def validate_resource_identifier(value: str) -> None:
+    """An RFC 8707 resource indicator: an absolute URI with a host, no user info, no fragment
+    (DOT's own check of a ``resource``, so whatever is registered can be asked for)."""
+    # DOT's validators module imports its models: import it once the models are loaded.
+    from oauth2_provider.oauth2_validators import is_valid_resource_uri
+
+    if not is_valid_resource_uri(value):
+        raise ValidationError(
+            "%(value)s is not an absolute URI with a host (like https://api.example.com/orders "
+            "or api://orders), without a fragment or user name.",
+            code="invalid_resource_identifier",
+            params={"value": value},
+        )
 
 
 class ApiResource(models.Model):
@@ -17,8 +33,14 @@ class ApiResource(models.Model):
         JWT = "jwt", "JWT (RFC 9068, verified with the server's keys)"
 
     name = models.CharField(max_length=100, unique=True)
-    identifier = models.URLField(
-        unique=True, help_text="Audience identifier, e.g. https://api.example.test/colors"
+    # Any absolute URI (RFC 8707), as DOT checks a ``resource``: https://api.example.test/colors,
+    # or Azure's application ID URIs such as api://colors; a URLField would refuse the latter.
+    identifier = models.CharField(
+        max_length=255,
+        unique=True,
+        validators=[validate_resource_identifier],
+        help_text="Audience identifier: an absolute URI such as https://api.example.test/colors "
+        "or api://colors",
     )
     description = models.TextField(blank=True, default="")
     base_path = models.CharField(

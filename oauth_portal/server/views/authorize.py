@@ -17,6 +17,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import consents, input_rules
 from oauth_portal.server.api_catalogue import scopes_for_consent
+from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
 from oauth_portal.server.views.common import (
     CONSENT_TEMPLATE,
@@ -58,6 +59,10 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
                 error="invalid_request",
                 description="Repeated parameter: " + ", ".join(repeated_parameters(request.GET)),
             )
+        if (with_resource := audience_as_resource(request.GET)) is not None:
+            # DOT reads request.GET; our validator and oauthlib read the query string.
+            request.GET = with_resource
+            request.META["QUERY_STRING"] = with_resource.urlencode()
         if sign_in_too_old(request):
             return redirect_to_login(request.get_full_path(), resolve_url(self.get_login_url()))
         application = (

@@ -12,6 +12,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
 from oauth_portal.server import clients, input_rules
+from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import ClientEndpointRateLimitMixin
 from oauth_portal.server.views.common import (
     INVALID_CLIENT_BODY,
@@ -42,6 +43,8 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
             )
             response["Cache-Control"] = "no-store"
             return response
+        if (with_resource := audience_as_resource(request.POST)) is not None:
+            request.POST = with_resource
         # DOT routes the device grant around oauthlib (and fails on a missing device_code); we
         # do not offer that grant, so every request goes to oauthlib, which refuses it cleanly.
         with transaction.atomic():
