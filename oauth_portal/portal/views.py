@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 from oauth2_provider.settings import oauth2_settings
 
+from oauth_portal.audit import charts
 from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import openapi as portal_openapi
 from oauth_portal.portal import playground as playground
@@ -36,30 +37,26 @@ CHART_BAR_WIDTH = 8
 CHART_BAR_GAP = 3
 
 
+def day_bar(day, count: int, bar: dict) -> dict:
+    """One day of the tokens chart; an empty day is a stub on the baseline, so the days read as
+    one row."""
+    stub = {} if count else {"y": CHART_HEIGHT - 1, "height": 1}
+    return {**bar, **stub, "day": day, "count": count, "empty": not count}
+
+
 def token_chart(days: list[tuple]) -> dict:
     """Bar geometry for the tokens-per-day chart (an SVG the template draws)."""
-    peak = max((count for _day, count in days), default=0)
-    bars = []
-    for index, (day, count) in enumerate(days):
-        height = round(count / peak * CHART_HEIGHT) if peak else 0
-        height = max(height, 2 if count else 1)
-        bars.append(
-            {
-                "x": index * (CHART_BAR_WIDTH + CHART_BAR_GAP),
-                "y": CHART_HEIGHT - height,
-                "height": height,
-                "day": day,
-                "count": count,
-                "empty": not count,
-            }
-        )
+    slot = CHART_BAR_WIDTH + CHART_BAR_GAP
+    width, fraction = len(days) * slot, CHART_BAR_WIDTH / slot
+    plot = charts.Plot(left=0, top=0, width=width, height=CHART_HEIGHT, bar_fraction=fraction)
+    _top, bars = charts.daily_bars([[count] for _day, count in days], plot)
     return {
-        "bars": bars,
-        "width": len(days) * (CHART_BAR_WIDTH + CHART_BAR_GAP) - CHART_BAR_GAP,
+        "bars": [day_bar(day, count, bar) for (day, count), bar in zip(days, bars, strict=True)],
+        "width": plot.width,
         "height": CHART_HEIGHT,
         "bar_width": CHART_BAR_WIDTH,
         "total": sum(count for _day, count in days),
-        "peak": peak,
+        "peak": max((count for _day, count in days), default=0),
         "first_day": days[0][0] if days else None,
         "last_day": days[-1][0] if days else None,
     }

@@ -16,8 +16,6 @@ source. Settings import this module: it imports no models and reads no environme
 
 from datetime import timedelta
 
-from oauth_portal.server.signing_keys import LAZY_CURRENT_PRIVATE_KEY, LAZY_RETIRED_PRIVATE_KEYS
-
 __all__ = [
     "AUTHENTICATION_BACKENDS",
     "AXES_CLIENT_IP_CALLABLE",
@@ -140,10 +138,8 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_GENERATOR": "oauth_portal.server.access_tokens.generate_access_token",
     "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
     "OIDC_ENABLED": True,
-    # Keys live in the database (portal_server.SigningKey); these lazy values read them there, so
-    # every worker and host signs and publishes the same keys.
-    "OIDC_RSA_PRIVATE_KEY": LAZY_CURRENT_PRIVATE_KEY,
-    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": LAZY_RETIRED_PRIVATE_KEYS,
+    # No OIDC_RSA_PRIVATE_KEY / _KEYS_INACTIVE: the signing keys live in the database
+    # (portal_server.SigningKey) and reach DOT through our Application.jwk_key and JWKS view.
     # Empty: the issuer follows the host and port the server is reached on. Pin it in production.
     "OIDC_ISS_ENDPOINT": "",
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],

@@ -1,5 +1,5 @@
 """Signing keys over time: the first key, rotation, the retired keys still published, and
-re-encryption under a new encryption key. (``signing_keys`` holds what the settings import.)"""
+re-encryption under a new encryption key. (``signing_keys`` reads and encrypts them.)"""
 
 from datetime import timedelta
 

@@ -1,9 +1,10 @@
 """RSA keys that sign ID tokens, kept in the database.
 
-DOT reads the signing key from ``OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]`` (signing, the JWKS
-view, discovery, ``Application.clean()``). Our settings put lazy strings there that read the
-``SigningKey`` table, so every worker on every host signs with, and publishes, the same keys, and
-no key is ever in the repository or generated per process. The first read on an empty table
+The settings give DOT no key (``OIDC_RSA_PRIVATE_KEY`` stays unset); DOT's hooks read them from
+here instead: ``Application.jwk_key`` signs ID tokens with the current key, our JWKS view
+publishes it and the retired keys still published, and JWT access tokens use them too. So every
+worker on every host signs with, and publishes, the same keys, and no key is ever in the
+repository or generated per process. The first read on an empty table
 creates the key; a unique constraint makes concurrent first reads agree on one key.
 
 Reads are memoised per process for ``PORTAL_SIGNING_KEY_CACHE_SECONDS`` so a busy token endpoint
@@ -27,7 +28,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.functional import lazy
 
 from oauth_portal.server import app_settings
 
@@ -154,7 +154,3 @@ def current_private_key_pem() -> str:
 
 def retired_private_key_pems() -> list[str]:
     return _memoised_keys()[1]
-
-
-LAZY_CURRENT_PRIVATE_KEY = lazy(current_private_key_pem, str)()
-LAZY_RETIRED_PRIVATE_KEYS = lazy(retired_private_key_pems, list)()

@@ -5,7 +5,6 @@ application-management pages (/o/applications/) are deliberately not mounted: th
 """
 
 from django.urls import path, re_path
-from oauth2_provider import views as dot_views
 
 from oauth_portal.server import views
 
@@ -21,7 +20,7 @@ urlpatterns = [
         views.ConnectDiscoveryInfoView.as_view(),
         name="oidc-connect-discovery-info",
     ),
-    path(".well-known/jwks.json", dot_views.JwksInfoView.as_view(), name="jwks-info"),
+    path(".well-known/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
     path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
     path("logout/", views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
     # RFC 8414 fallback form (issuer + /.well-known/oauth-authorization-server); the root form

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from django.core import mail
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from oauth_portal.audit.models import AuditEvent
 
@@ -65,3 +67,7 @@ def all_event_text() -> str:
     """Everything the audit log holds, as one string to search for leaked secrets."""
     rows = AuditEvent.objects.values("type", "details", "user_agent", "ip_address")
     return json.dumps(list(rows), default=str)
+
+
+def link_for(user, token: str) -> str:
+    return f"/accounts/verify-email/{urlsafe_base64_encode(force_bytes(user.pk))}/{token}/"

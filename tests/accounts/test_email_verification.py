@@ -11,12 +11,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from accounts.tokens import EmailVerificationTokenGenerator, email_verification_token
 from oauth_portal.audit.models import AuditEvent
-from tests.accounts.helpers import events_of, mailed_path, only_event, only_mail, sign_up
+from tests.accounts.helpers import events_of, link_for, mailed_path, only_event, only_mail, sign_up
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import get_code, mint_access_token, redeem
 
@@ -36,10 +34,6 @@ def verify_path(client):
 
 def bob() -> User:
     return User.objects.get(username="bob")
-
-
-def link_for(user, token: str) -> str:
-    return f"/accounts/verify-email/{urlsafe_base64_encode(force_bytes(user.pk))}/{token}/"
 
 
 def test_mailed_link_verifies_the_address(client, verify_path):

@@ -14,8 +14,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.tokens import email_verification_token
-from tests.accounts.helpers import NEW_PASSWORD, mailed_paths, sign_up
-from tests.accounts.test_email_verification import link_for
+from tests.accounts.helpers import NEW_PASSWORD, link_for, mailed_paths, sign_up
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from tests.oauth_helpers import (
     query_of,
     redeem,
 )
-from tests.server.test_admin_clients import admin_form_data, refresh, run_action
+from tests.server.admin_helpers import admin_form_data, refresh, run_action
 
 pytestmark = pytest.mark.django_db
 

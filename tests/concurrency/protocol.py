@@ -1,6 +1,6 @@
 """The protocol as a client speaks it over HTTP, plus a helper that fires racing requests.
 
-Sign-in and consent reuse the helpers of ``tests/e2e/test_live_server_authlib.py``.
+Sign-in and consent reuse the helpers of ``tests/e2e/protocol_helpers.py``.
 """
 
 import base64
@@ -14,7 +14,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from tests.e2e.test_live_server_authlib import approve_consent, query_of, sign_in
+from tests.e2e.protocol_helpers import approve_consent, query_of, sign_in
 
 # What `manage.py seed_demo` creates with DJANGO_DEBUG=1.
 DEMO_USER, DEMO_PASSWORD = "alice", "alice-demo-pass"

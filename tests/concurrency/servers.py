@@ -9,21 +9,17 @@ started it.
 import os
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
+from tests.gunicorn_servers import Server, free_port, gunicorn_start
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMMAND_TIMEOUT = 60
-STARTUP_TIMEOUT = 30
 POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER = "127.0.0.1", 5432, "postgres"
 # Short, so a rotation made by one process reaches the others within a test.
 SIGNING_KEY_CACHE_SECONDS = 1
@@ -34,12 +30,6 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
 REGISTRY_CACHE_SECONDS = 1
 # The databases the tests run on, and the session fixture (conftest.py) that prepares each.
 VENDOR_FIXTURES = {"sqlite": "sqlite_database", "postgresql": "postgres_database"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -219,22 +209,6 @@ def postgres_database_drop(name: str) -> None:
 # --- gunicorn -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log_file: Path
-
-    def log_tail(self) -> str:
-        return self.log_file.read_text(errors="replace")[-4000:]
-
-    def log_size(self) -> int:
-        return self.log_file.stat().st_size
-
-    def log_since(self, offset: int) -> str:
-        return self.log_file.read_bytes()[offset:].decode(errors="replace")
-
-
 def server_start(database: Database, log_dir: Path, *, workers: int, threads: int) -> Server:
     """gunicorn with ``workers`` processes of ``threads`` threads each, on a free port, healthy.
 
@@ -242,65 +216,19 @@ def server_start(database: Database, log_dir: Path, *, workers: int, threads: in
     database connection is opened before the fork.
     """
     port = free_port()
-    log_file = log_dir / f"gunicorn-{database.vendor}-{port}.log"
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "oauth_portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--timeout",
-                "30",
-                "--preload",
-                # The default control socket is one path per user: it would take over (or
-                # remove) that of any other gunicorn running here.
-                "--no-control-socket",
-            ],
-            cwd=PROJECT_ROOT,
-            env=database.environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so stopping it stops its workers
-        )
-    server = Server(url=f"http://127.0.0.1:{port}", process=process, log_file=log_file)
-    try:
-        wait_until_healthy(server)
-    except BaseException:
-        server_stop(server)
-        raise
-    return server
-
-
-def wait_until_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(f"gunicorn at {server.url} exited:\n{server.log_tail()}")
-        try:
-            if requests.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(
-        f"gunicorn at {server.url} not healthy in {STARTUP_TIMEOUT}s:\n{server.log_tail()}"
+    return gunicorn_start(
+        "oauth_portal.wsgi:application",
+        cwd=PROJECT_ROOT,
+        env=database.environment,
+        log_file=log_dir / f"gunicorn-{database.vendor}-{port}.log",
+        port=port,
+        options=(
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            "30",
+            "--preload",
+        ),
     )
-
-
-def server_stop(server: Server) -> None:
-    """Kill the server's process group (master and workers) at once.
-
-    Nothing it holds needs a graceful end: an open transaction rolls back with its connection.
-    A graceful or even a quick gunicorn shutdown waits for workers that linger on exit.
-    """
-    process = server.process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)

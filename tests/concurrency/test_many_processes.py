@@ -33,17 +33,15 @@ from tests.concurrency.protocol import (
 )
 from tests.concurrency.servers import (
     COMMAND_TIMEOUT,
-    PROJECT_ROOT,
     REGISTRY_CACHE_SECONDS,
     SIGNING_KEY_CACHE_SECONDS,
     manage,
     manage_start,
     server_start,
-    server_stop,
 )
-from tests.e2e.test_live_server_authlib import published_jwks, verified_id_token_claims
+from tests.e2e.protocol_helpers import published_jwks, verified_id_token_claims
+from tests.gunicorn_servers import server_stop
 
-ROTATE_COMMAND = PROJECT_ROOT / "oauth_portal/management/commands/rotate_signing_key.py"
 # Request latency on a loaded machine, on top of the cache lifetime.
 PROPAGATION_SLACK_SECONDS = 5
 
@@ -192,9 +190,6 @@ def test_jwt_access_token_revoked_at_one_process_is_refused_at_the_other(
     assert_invalid_token(colors(servers.a, token))
 
 
-@pytest.mark.skipif(
-    not ROTATE_COMMAND.exists(), reason="manage.py rotate_signing_key does not exist yet"
-)
 def test_signing_key_rotated_through_one_process_is_served_by_both(servers):
     before, before_nonce = servers.tokens(servers.a)
     old_kid = jwt_header(before["id_token"])["kid"]
@@ -258,9 +253,6 @@ def lock_waiters(database) -> int:
     return count
 
 
-@pytest.mark.skipif(
-    not ROTATE_COMMAND.exists(), reason="manage.py rotate_signing_key does not exist yet"
-)
 def test_simultaneous_rotations_from_two_processes_both_succeed(servers):
     import psycopg
 

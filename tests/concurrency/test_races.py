@@ -46,10 +46,9 @@ from tests.concurrency.protocol import (
 from tests.concurrency.servers import (
     VENDOR_FIXTURES,
     Database,
-    Server,
     server_start,
-    server_stop,
 )
+from tests.gunicorn_servers import Server, server_stop
 from tests.oauth_helpers import get_code, token_request
 from tests.oauth_helpers import redeem as redeem_in_process
 

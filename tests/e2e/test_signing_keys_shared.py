@@ -10,10 +10,8 @@ issued by B at A); and each server's ID tokens verify against the other server's
 import importlib.util
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,7 +21,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from tests.e2e.test_live_server_authlib import (
+from tests.e2e.protocol_helpers import (
     approve_consent,
     discovery,
     published_jwks,
@@ -31,6 +29,7 @@ from tests.e2e.test_live_server_authlib import (
     sign_in,
     verified_id_token_claims,
 )
+from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("gunicorn") is None,
@@ -43,17 +42,10 @@ DEMO_USER, DEMO_PASSWORD = "alice", "alice-demo-pass"
 DEMO_CLIENT_ID, DEMO_CLIENT_SECRET = "demo-web-app", "demo-web-app-secret-0123456789"
 SCOPE = "openid profile email colors:read"
 COMMAND_TIMEOUT = 60
-STARTUP_TIMEOUT = 20
 HTTP_TIMEOUT = 10
 
 
 # --- Processes -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_environment(database_file: Path) -> dict[str, str]:
@@ -81,70 +73,28 @@ def manage(env: dict[str, str], *args: str) -> None:
     assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
 
 
-def start_gunicorn(env: dict[str, str], port: int, log_file: Path) -> subprocess.Popen:
-    with log_file.open("wb") as log:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "oauth_portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "30",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def wait_until_healthy(base_url: str, process: subprocess.Popen, log_file: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn at {base_url} exited:\n{log_file.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass
-        time.sleep(0.1)
-    log_tail = log_file.read_text()[-3000:]
-    pytest.fail(f"gunicorn at {base_url} not healthy after {STARTUP_TIMEOUT}s:\n{log_tail}")
-
-
 @pytest.fixture
 def two_servers(tmp_path):
     """(url_a, url_b): two gunicorns on one fresh, migrated, seeded SQLite database."""
     port_a, port_b = free_port(), free_port()
-    url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    url_a = f"http://127.0.0.1:{port_a}"
     env = server_environment(tmp_path / "db.sqlite3")
     manage(env, "migrate", "--noinput", "-v0")
     # The demo web app's first redirect URI is then http://127.0.0.1:<port A>/demo/callback.
     manage(env, "seed_demo", "--base-url", url_a)
 
     with ExitStack() as cleanup:
-        for url, port in ((url_a, port_a), (url_b, port_b)):
-            log_file = tmp_path / f"gunicorn-{port}.log"
-            process = start_gunicorn(env, port, log_file)
-            cleanup.callback(stop, process)
-            wait_until_healthy(url, process, log_file)
-        yield url_a, url_b
+        for port in (port_a, port_b):
+            server = gunicorn_start(
+                "oauth_portal.wsgi:application",
+                cwd=PROJECT_ROOT,
+                env=env,
+                log_file=tmp_path / f"gunicorn-{port}.log",
+                port=port,
+                options=("--workers", "1", "--timeout", "30"),
+            )
+            cleanup.callback(server_stop, server)
+        yield url_a, f"http://127.0.0.1:{port_b}"
 
 
 # --- The flow, by hand (the Authlib flow is in test_live_server_authlib.py) --------------------

@@ -12,10 +12,8 @@ client, joserfc checks the ID token against the published JWKS.
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import environ
@@ -25,8 +23,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from tests.concurrency.servers import free_port
-from tests.e2e.test_live_server_authlib import (
+from tests.e2e.protocol_helpers import (
     approve_consent,
     discovery,
     published_jwks,
@@ -34,10 +31,10 @@ from tests.e2e.test_live_server_authlib import (
     sign_in,
     verified_id_token_claims,
 )
+from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
 
 HOST_PROJECT = Path(__file__).resolve().parent
 COMMAND_TIMEOUT = 120
-STARTUP_TIMEOUT = 30
 HTTP_TIMEOUT = 10
 CLIENT_ID = "host-test-app"
 CLIENT_SECRET = secrets.token_urlsafe(32)
@@ -111,40 +108,6 @@ def manage(environment: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def gunicorn_start(environment: dict[str, str], port: int, log_file: Path) -> subprocess.Popen:
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "host.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--no-control-socket",
-            ],
-            cwd=HOST_PROJECT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopping it stops its workers
-        )
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    url = f"http://127.0.0.1:{port}/o/.well-known/openid-configuration"
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"gunicorn exited:\n{log_file.read_text()[-4000:]}"
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    os.killpg(process.pid, signal.SIGKILL)
-    raise AssertionError(f"gunicorn not serving in {STARTUP_TIMEOUT}s:\n{log_file.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     """The host site serving on a free port: its base URL and the registered redirect URI."""
@@ -154,7 +117,7 @@ def host(tmp_path_factory):
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     redirect_uri = f"{base_url}/callback"
-    process = None
+    server = None
     try:
         manage(environment, "migrate", "--noinput")
         manage(environment, "createsuperuser", "--noinput")
@@ -178,16 +141,23 @@ def host(tmp_path_factory):
             f"--redirect-uris={redirect_uri}",
             "--algorithm=RS256",
         )
-        process = gunicorn_start(environment, port, tmp_path / "gunicorn.log")
+        server = gunicorn_start(
+            "host.wsgi:application",
+            cwd=HOST_PROJECT,
+            env=environment,
+            log_file=tmp_path / "gunicorn.log",
+            port=port,
+            options=("--workers", "2"),
+            health_path="/o/.well-known/openid-configuration",
+        )
         yield {
             "url": base_url,
             "redirect_uri": redirect_uri,
             "admin_password": environment["DJANGO_SUPERUSER_PASSWORD"],
         }
     finally:
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        if server is not None:
+            server_stop(server)
         if postgres_name:
             drop_postgres_database(postgres_name)
 

@@ -12,13 +12,11 @@ from oauth2_provider.models import get_grant_model
 
 from tests.factories import REDIRECT_URI
 from tests.hostile import strategies as hs
+from tests.hostile.authorize_helpers import assert_authorize_outcome, genuine_query
 from tests.hostile.harness import (
-    AUTHORIZE_REDIRECT_ERRORS,
     ON_POSTGRESQL,
-    Exchange,
     assert_no_server_error,
     assert_nothing_changed,
-    is_html,
     send,
 )
 from tests.oauth_helpers import authorize_params, consent_form_data, pkce_pair
@@ -72,12 +70,6 @@ INTERESTING_VALUES = {
 }
 
 
-def genuine_query(app) -> list[tuple[bytes, bytes]]:
-    _verifier, challenge = pkce_pair()
-    params = authorize_params(app, challenge=challenge)
-    return [(k.encode(), quote(v, safe="").encode()) for k, v in params.items()]
-
-
 def known_500_trigger(pairs) -> bool:
     """Inputs that hit a pinned bug (see the xfail tests), left out of the properties."""
     if hs.has_invalid_percent_escape(hs.urlencoded(pairs)):
@@ -120,32 +112,6 @@ def hostile_authorize_query(draw, app):
     if draw(st.booleans()):
         pairs = draw(st.permutations(pairs))
     return pairs
-
-
-def assert_authorize_outcome(exchange: Exchange, *, code_allowed: bool = False) -> None:
-    assert_no_server_error(exchange)
-    response = exchange.response
-    if exchange.status == 200:
-        assert is_html(exchange), str(exchange)
-    elif exchange.status in (400, 403, 404, 405):
-        assert "Location" not in response, str(exchange)
-    elif exchange.status == 302:
-        location = response["Location"]
-        parts = urlsplit(location)
-        if not parts.scheme and not parts.netloc:
-            # Our own pages only: sign in (prompt=login, max_age) or sign up (prompt=create).
-            assert parts.path in ("/accounts/login/", "/accounts/signup/"), str(exchange)
-        else:
-            assert location.startswith(REDIRECT_URI + "?"), f"redirected off-site:\n{exchange}"
-            query = parse_qs(parts.query)
-            if "code" in query:
-                assert code_allowed, f"a code without consent:\n{exchange}"
-            else:
-                assert query.get("error", [""])[0] in AUTHORIZE_REDIRECT_ERRORS, str(exchange)
-    else:
-        raise AssertionError(f"unexpected status:\n{exchange}")
-    if not (exchange.status == 302 and "code=" in response["Location"]):
-        assert_nothing_changed(exchange)
 
 
 @given(

@@ -13,6 +13,7 @@ import base64
 import pytest
 
 from tests.hostile import strategies as hs
+from tests.hostile.authorize_helpers import assert_authorize_outcome, genuine_query
 from tests.hostile.harness import (
     TOKEN_ENDPOINT_ERRORS,
     assert_bearer_refusal,
@@ -22,7 +23,6 @@ from tests.hostile.harness import (
     is_html,
     send,
 )
-from tests.hostile.test_authorize_endpoint import assert_authorize_outcome, genuine_query
 from tests.oauth_helpers import basic_auth
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ view, so ``curl 'https://host/o/token/?%zz'`` is a 500. Each endpoint must answe
 import pytest
 
 from tests.hostile import strategies as hs
+from tests.hostile.authorize_helpers import assert_authorize_outcome, genuine_query
 from tests.hostile.harness import (
     TOKEN_ENDPOINT_ERRORS,
     assert_bearer_refusal,
@@ -18,7 +19,6 @@ from tests.hostile.harness import (
     json_body,
     send,
 )
-from tests.hostile.test_authorize_endpoint import assert_authorize_outcome, genuine_query
 from tests.oauth_helpers import basic_auth, mint_access_token
 
 pytestmark = pytest.mark.django_db

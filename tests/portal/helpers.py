@@ -1,16 +1,20 @@
 """Helpers the portal tests share; their fixtures are in conftest.py."""
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from django.test import Client
+from django.urls import reverse
 from requests.structures import CaseInsensitiveDict
 
 from oauth_portal.portal import services
 from oauth_portal.server.models import Application
+from tests.oauth_helpers import consent_form_data
 
 PORTAL_HOST = "https://testserver"
 PLAYGROUND_CALLBACK = f"{PORTAL_HOST}/portal/playground/callback"
+PLAYGROUND = reverse("portal:playground")
+SCOPES = ["openid", "profile", "colors:read"]
 
 
 class HttpsClient(Client):
@@ -64,3 +68,25 @@ def register(owner, **fields):
         "playground_callback_url": PLAYGROUND_CALLBACK,
     }
     return services.portal_application_register(owner=owner, **{**values, **fields})
+
+
+def start(portal, app, scopes=SCOPES):
+    return portal.post(PLAYGROUND, {"application": app.pk, "scopes": scopes})
+
+
+def consent(portal, authorize_url: str) -> str:
+    """Sign-in is done (force_login); allow on the consent page and return where it sends us."""
+    page = portal.get(authorize_url)
+    assert page.status_code == 200, page.content[:500]
+    response = portal.post("/o/authorize/", {**consent_form_data(page), "allow": "true"})
+    assert response.status_code == 302, response.content[:500]
+    return response["Location"]
+
+
+def run_to_callback(portal, app):
+    flow = start(portal, app).context["flow"]
+    location = consent(portal, flow["authorize_url"])
+    assert location.startswith(PLAYGROUND_CALLBACK + "?")
+    callback = portal.get(location)
+    assert callback.status_code == 200
+    return callback, parse_qs(urlsplit(location).query)["code"][0]

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from oauth_portal.portal import playground as portal_playground
-from tests.portal.test_portal_playground import run_to_callback
+from tests.portal.helpers import run_to_callback
 
 pytestmark = pytest.mark.django_db
 

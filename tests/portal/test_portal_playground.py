@@ -13,35 +13,9 @@ from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.portal import playground as portal_playground
-from tests.oauth_helpers import consent_form_data
-from tests.portal.helpers import PLAYGROUND_CALLBACK, register
+from tests.portal.helpers import PLAYGROUND, PLAYGROUND_CALLBACK, register, run_to_callback, start
 
 pytestmark = pytest.mark.django_db
-
-PLAYGROUND = reverse("portal:playground")
-SCOPES = ["openid", "profile", "colors:read"]
-
-
-def start(portal, app, scopes=SCOPES):
-    return portal.post(PLAYGROUND, {"application": app.pk, "scopes": scopes})
-
-
-def consent(portal, authorize_url: str) -> str:
-    """Sign-in is done (force_login); allow on the consent page and return where it sends us."""
-    page = portal.get(authorize_url)
-    assert page.status_code == 200, page.content[:500]
-    response = portal.post("/o/authorize/", {**consent_form_data(page), "allow": "true"})
-    assert response.status_code == 302, response.content[:500]
-    return response["Location"]
-
-
-def run_to_callback(portal, app):
-    flow = start(portal, app).context["flow"]
-    location = consent(portal, flow["authorize_url"])
-    assert location.startswith(PLAYGROUND_CALLBACK + "?")
-    callback = portal.get(location)
-    assert callback.status_code == 200
-    return callback, parse_qs(urlsplit(location).query)["code"][0]
 
 
 def test_playground_without_apps_says_to_register_one(portal):

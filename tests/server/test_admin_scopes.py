@@ -2,7 +2,6 @@
 disabled), and a disabled scope is no longer granted while tokens carrying it keep working."""
 
 import pytest
-from django import forms
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
@@ -18,29 +17,15 @@ from tests.oauth_helpers import (
     pkce_pair,
     query_of,
 )
-from tests.server.test_admin_clients import admin_form_data, page_messages, run_action
+from tests.server.admin_helpers import (
+    form_and_inline_data,
+    page_messages,
+    run_action,
+)
 
 pytestmark = pytest.mark.django_db
 
 SCOPES = "admin:portal_server_scope_changelist"
-
-
-def form_and_inline_data(response) -> dict:
-    """The change page's form and its inline formsets, as the browser would post them."""
-    data = admin_form_data(response)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
-        for form in formset.forms:
-            for name, field in form.fields.items():
-                value = form[name].value()
-                if isinstance(field, forms.BooleanField):
-                    if value:
-                        data[form.add_prefix(name)] = "on"
-                else:
-                    data[form.add_prefix(name)] = "" if value is None else value
-    return data
 
 
 def inline_index(response, scope) -> int:

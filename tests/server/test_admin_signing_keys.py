@@ -6,44 +6,19 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import signing_keys
 from oauth_portal.server.models import SigningKey
 from tests.factories import UserFactory
-from tests.server.test_admin_clients import tokens_for
+from tests.server.admin_helpers import tokens_for
+from tests.server.signing_key_helpers import kid_of, published_kids, verifies
 
 pytestmark = pytest.mark.django_db
-
-
-def published_jwks() -> dict:
-    response = Client().get("/o/.well-known/jwks.json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def published_kids() -> list[str]:
-    return [key["kid"] for key in published_jwks()["keys"]]
-
-
-def kid_of(id_token: str) -> str:
-    return jwt.decode(id_token, KeySet.import_key_set(published_jwks())).header["kid"]
-
-
-def verifies(id_token: str) -> bool:
-    try:
-        jwt.decode(id_token, KeySet.import_key_set(published_jwks()), algorithms=["RS256"])
-    except (JoseError, ValueError):
-        return False
-    return True
 
 
 @pytest.fixture

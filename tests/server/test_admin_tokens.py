@@ -13,7 +13,7 @@ from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import Consent
 from tests.factories import UserFactory
 from tests.oauth_helpers import get_code, mint_access_token
-from tests.server.test_admin_clients import (
+from tests.server.admin_helpers import (
     api_status,
     offered_actions,
     refresh,

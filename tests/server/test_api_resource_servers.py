@@ -8,7 +8,7 @@ from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import ApiResource
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth, mint_access_token
-from tests.server.test_admin_scopes import form_and_inline_data
+from tests.server.admin_helpers import form_and_inline_data
 
 pytestmark = pytest.mark.django_db
 

@@ -136,7 +136,7 @@ def test_successful_requests_from_one_address_never_count_toward_its_ceilings(
 def test_an_admin_sets_a_clients_limit_on_its_change_page(client, service_app, admin_client):
     from django.urls import reverse
 
-    from tests.server.test_admin_clients import admin_form_data
+    from tests.server.admin_helpers import admin_form_data
 
     url = reverse("admin:portal_server_application_change", args=[service_app.pk])
     data = admin_form_data(admin_client.get(url)) | {"token_requests_per_minute": "2"}

@@ -16,9 +16,9 @@ from django.test import Client
 from oauth_portal.server import key_rotation, signing_keys
 from oauth_portal.server.models import SigningKey
 from tests.factories import UserFactory
-from tests.server.test_admin_clients import tokens_for
-from tests.server.test_admin_signing_keys import kid_of, published_kids, verifies
-from tests.site.test_settings import PROJECT_ROOT, production_env
+from tests.server.admin_helpers import tokens_for
+from tests.server.signing_key_helpers import kid_of, published_kids, verifies
+from tests.site.settings_helpers import PROJECT_ROOT, production_env
 
 pytestmark = pytest.mark.django_db
 

@@ -6,19 +6,13 @@ the other variables the settings read) removed, plus what the test sets.
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-STRONG_SECRET_KEY = "k7Qf2Rz9Lw4Xp8Tn1Vb6Hs3Jd5Gc0YeMa7Pq2Wr9Ux4Zt8Ky1Nv6Bj3Fh5Dl0Sg2"
-PRODUCTION_HOST = "auth.example.com"
-
-# What an interpreter needs to run; nothing the settings module reads.
-_KEPT_VARIABLES = {"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SYSTEMROOT"}
+from tests.site.settings_helpers import PROJECT_ROOT, production_env
 
 # Print the settings a test looks at, after Django has loaded them.
 _DUMP_SETTINGS = """
@@ -33,24 +27,6 @@ names = [
 ]
 print(json.dumps({name: getattr(settings, name) for name in names}, default=str))
 """
-
-
-def clean_env(**variables: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key in _KEPT_VARIABLES}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(variables)
-    return env
-
-
-def production_env(tmp_path, **overrides: str) -> dict[str, str]:
-    variables = {
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": STRONG_SECRET_KEY,
-        "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
-    variables.update(overrides)
-    return clean_env(**{name: value for name, value in variables.items() if value is not None})
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

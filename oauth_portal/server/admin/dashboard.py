@@ -7,11 +7,11 @@ draws. No JavaScript and nothing fetched from elsewhere.
 
 from dataclasses import dataclass
 from datetime import date
-from math import log10
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from oauth_portal.audit import charts
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.admin import dashboard_data
 from oauth_portal.server.models import Application
@@ -20,6 +20,7 @@ DAYS = 30
 WIDTH, HEIGHT = 600, 170
 LEFT, RIGHT, TOP, BOTTOM = 34, 6, 10, 22
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+PLOT = charts.Plot(left=LEFT, top=TOP, width=PLOT_WIDTH, height=PLOT_HEIGHT)
 
 
 @dataclass(frozen=True)
@@ -43,47 +44,30 @@ REUSE_SERIES = [
 ]
 
 
-def nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50, ... that is at least ``value`` (and at least 1)."""
-    if value <= 1:
-        return 1
-    magnitude = 10 ** int(log10(value))
-    return next(step * magnitude for step in (1, 2, 5, 10) if value <= step * magnitude)
-
-
 def audit_log_url(**filters: str) -> str:
     return reverse("admin:portal_audit_auditevent_changelist") + "?" + urlencode(filters)
+
+
+def series_bar(day: date, bar: dict, series: list[Series]) -> dict:
+    """``bar`` with its series' colours on the segments drawn and a tooltip naming each count."""
+    segments = list(zip(series, bar["segments"], strict=True))
+    parts = ", ".join(f"{segment['count']} {s.label}" for s, segment in segments)
+    return {
+        **bar,
+        "title": f"{day:%a %d %b}: {parts}",
+        "segments": [{**segment, **vars(s)} for s, segment in segments if segment["count"]],
+    }
 
 
 def bar_chart(
     *, title: str, days: list[date], series: list[Series], counts: dict, link: str
 ) -> dict:
     """Stacked daily bars for ``series`` over ``days``, with gridlines, date labels and legend."""
-    totals = [sum(counts[s.event_type].get(day, 0) for s in series) for day in days]
-    top = nice_ceiling(max(totals, default=0))
+    stacks = [[counts[s.event_type].get(day, 0) for s in series] for day in days]
+    totals = [sum(stack) for stack in stacks]
+    top, day_bars = charts.daily_bars(stacks, PLOT)
+    bars = [series_bar(day, bar, series) for day, bar in zip(days, day_bars, strict=True)]
     slot = PLOT_WIDTH / len(days)
-    bars = []
-    for index, day in enumerate(days):
-        baseline = TOP + PLOT_HEIGHT
-        segments = []
-        parts = []
-        for s in series:
-            count = counts[s.event_type].get(day, 0)
-            parts.append(f"{count} {s.label}")
-            if count:
-                height = count / top * PLOT_HEIGHT
-                baseline -= height
-                segments.append({"y": round(baseline, 1), "height": round(height, 1), **vars(s)})
-        bars.append(
-            {
-                "x": round(LEFT + index * slot + slot * 0.15, 1),
-                "width": round(slot * 0.7, 1),
-                "slot_x": round(LEFT + index * slot, 1),
-                "slot_width": round(slot, 1),
-                "segments": segments,
-                "title": f"{day:%a %d %b}: " + ", ".join(parts),
-            }
-        )
     return {
         "title": title,
         "link": link,

@@ -7,6 +7,7 @@ from oauth_portal.server.views.authorize import AuthorizationView
 from oauth_portal.server.views.common import authorize_error_page, labelled_as_json
 from oauth_portal.server.views.oidc import (
     ConnectDiscoveryInfoView,
+    JwksInfoView,
     OAuthServerMetadataView,
     RPInitiatedLogoutView,
     UserInfoView,
@@ -17,6 +18,7 @@ __all__ = [
     "AuthorizationView",
     "ConnectDiscoveryInfoView",
     "IntrospectTokenView",
+    "JwksInfoView",
     "OAuthServerMetadataView",
     "RPInitiatedLogoutView",
     "RevokeTokenView",

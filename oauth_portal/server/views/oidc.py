@@ -1,4 +1,9 @@
-"""OpenID Connect and metadata: discovery, RFC 8414 metadata, userinfo, RP-initiated logout."""
+"""OpenID Connect and metadata: discovery, the JWKS, RFC 8414 metadata, userinfo, RP-initiated
+logout.
+
+DOT reads the signing keys from the ``OIDC_RSA_PRIVATE_KEY`` settings, which we leave unset: ours
+live in the database (signing_keys.py). The JWKS comes from there, and the two metadata documents
+list the JWKS and RS256 themselves."""
 
 import json
 
@@ -10,9 +15,11 @@ from oauth2_provider.exceptions import (
     InvalidIDTokenError,
     InvalidOIDCClientError,
 )
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.utils import jwk_from_pem
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import input_rules
+from oauth_portal.server import input_rules, signing_keys
 from oauth_portal.server.oauth_server import SUPPORTED_GRANT_TYPES
 from oauth_portal.server.views.common import labelled_as_json, public_json_document
 
@@ -23,8 +30,9 @@ INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
     """OpenID discovery, listing only what this server really supports.
 
-    DOT advertises HS256 beside RS256; we sign with RS256 only. The document also names the
-    revocation and introspection endpoints, as the RFC 8414 metadata does.
+    DOT advertises HS256 beside RS256 (and only HS256 without the OIDC_RSA_PRIVATE_KEY setting,
+    which we leave unset); we sign with RS256 only. DOT always lists ``jwks_uri`` here. The
+    document also names the revocation and introspection endpoints, as the RFC 8414 metadata does.
     """
 
     hostile_input_rule = input_rules.OAUTH_JSON
@@ -57,7 +65,31 @@ class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
             raise Http404("No authorization server with that issuer here.")
         document = json.loads(super().get(request, *args, **kwargs).content)
         document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
+        # DOT lists the JWKS only when the OIDC_RSA_PRIVATE_KEY setting is set; ours never is.
+        if oauth2_settings.OIDC_ENABLED:
+            document["jwks_uri"] = self._get_endpoint_url(request, "jwks-info", required=True)
         return public_json_document(document)
+
+
+class JwksInfoView(dot_views.JwksInfoView):
+    """The JWKS: the current signing key, then the retired ones still published, read from the
+    database. DOT's view publishes the keys in its settings; the document and headers are its."""
+
+    hostile_input_rule = input_rules.OAUTH_JSON
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)  # DOT's CORS and cache headers
+        keys = []
+        for pem in [
+            signing_keys.current_private_key_pem(),
+            *signing_keys.retired_private_key_pems(),
+        ]:
+            key = jwk_from_pem(pem)
+            data = {"alg": "RS256", "use": "sig", "kid": key.thumbprint()}
+            data.update(key.export_public(as_dict=True))
+            keys.append(data)
+        response.content = JsonResponse({"keys": keys}).content
+        return response
 
 
 class RPInitiatedLogoutView(dot_views.RPInitiatedLogoutView):
