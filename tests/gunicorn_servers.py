@@ -1,6 +1,6 @@
 """Real gunicorn servers for the tests that need separate processes (concurrency, shared signing
-keys, the host project): a free loopback port, a start that waits until the server answers, and
-a stop. Every wait is bounded; the fixture that starts a server stops it."""
+keys, the host project): ``manage.py`` commands, a free loopback port, a start that waits until
+the server answers, and a stop. Every wait is bounded; the fixture that starts a server stops it."""
 
 import os
 import signal
@@ -14,6 +14,21 @@ from pathlib import Path
 import requests
 
 STARTUP_TIMEOUT = 30
+COMMAND_TIMEOUT = 120
+
+
+def manage(project: Path, env: dict[str, str], *args: str) -> str:
+    """``python manage.py ...`` in ``project`` with ``env``; fails the test with its stderr."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
+    return result.stdout
 
 
 def free_port() -> int:

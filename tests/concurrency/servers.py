@@ -16,6 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import gunicorn_servers
 from tests.gunicorn_servers import Server, free_port, gunicorn_start
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -109,18 +110,7 @@ def shared_cache_environment() -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    """Run ``manage.py`` with ``env``; fail the test with its stderr if it fails."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
+    return gunicorn_servers.manage(PROJECT_ROOT, env, *args)
 
 
 def manage_start(env: dict[str, str], *args: str) -> subprocess.Popen:

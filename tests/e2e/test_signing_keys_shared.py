@@ -10,8 +10,6 @@ issued by B at A); and each server's ID tokens verify against the other server's
 import importlib.util
 import os
 import secrets
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,6 +19,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from tests import gunicorn_servers
 from tests.e2e.protocol_helpers import (
     approve_consent,
     discovery,
@@ -41,7 +40,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_USER, DEMO_PASSWORD = "alice", "alice-demo-pass"
 DEMO_CLIENT_ID, DEMO_CLIENT_SECRET = "demo-web-app", "demo-web-app-secret-0123456789"
 SCOPE = "openid profile email colors:read"
-COMMAND_TIMEOUT = 60
 HTTP_TIMEOUT = 10
 
 
@@ -61,16 +59,8 @@ def server_environment(database_file: Path) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
+def manage(env: dict[str, str], *args: str) -> str:
+    return gunicorn_servers.manage(PROJECT_ROOT, env, *args)
 
 
 @pytest.fixture

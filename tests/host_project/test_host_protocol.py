@@ -12,8 +12,6 @@ client, joserfc checks the ID token against the published JWKS.
 
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import environ
@@ -23,6 +21,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests import gunicorn_servers
 from tests.e2e.protocol_helpers import (
     approve_consent,
     discovery,
@@ -34,7 +33,6 @@ from tests.e2e.protocol_helpers import (
 from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
 
 HOST_PROJECT = Path(__file__).resolve().parent
-COMMAND_TIMEOUT = 120
 HTTP_TIMEOUT = 10
 CLIENT_ID = "host-test-app"
 CLIENT_SECRET = secrets.token_urlsafe(32)
@@ -94,18 +92,8 @@ def host_environment(database_url: str) -> dict[str, str]:
     }
 
 
-def manage(environment: dict[str, str], *args: str) -> str:
-    """``python manage.py ...`` in the host project; fails the test with its stderr."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=HOST_PROJECT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stderr[-3000:]}"
-    return result.stdout
+def manage(env: dict[str, str], *args: str) -> str:
+    return gunicorn_servers.manage(HOST_PROJECT, env, *args)
 
 
 @pytest.fixture(scope="module")
