@@ -187,15 +187,12 @@ def access_token_revoke(*, access_token, actor, request=None) -> bool:
     elif refresh_token is not None:
         refresh_token.revoke()
     get_access_token_model().objects.filter(pk=access_token.pk).delete()
-    AuditEvent.objects.record(
-        event=AuditEvent.Type.TOKEN_REVOKED,
-        request=request,
+    _admin_revocation_record(
+        token=access_token,
+        family=family,
         actor=actor,
-        user=access_token.user,
-        application=access_token.application,
+        request=request,
         access_token_id=access_token.pk,
-        token_family=str(family or ""),
-        via="admin",
     )
     return True
 
@@ -219,14 +216,24 @@ def refresh_token_revoke(*, refresh_token, actor, request=None) -> bool:
         token_family_revoke(token_family=family)
     else:
         refresh_token.revoke()
+    _admin_revocation_record(
+        token=refresh_token,
+        family=family,
+        actor=actor,
+        request=request,
+        refresh_token_id=refresh_token.pk,
+    )
+    return True
+
+
+def _admin_revocation_record(*, token, family, actor, request, **token_id) -> None:
     AuditEvent.objects.record(
         event=AuditEvent.Type.TOKEN_REVOKED,
         request=request,
         actor=actor,
-        user=refresh_token.user,
-        application=refresh_token.application,
-        refresh_token_id=refresh_token.pk,
+        user=token.user,
+        application=token.application,
         token_family=str(family or ""),
         via="admin",
+        **token_id,
     )
-    return True
