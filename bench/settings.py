@@ -5,8 +5,9 @@ runs; the two additions are an outermost middleware that reports how many SQL st
 request ran, and a URL module that adds the Colors view without authentication (the ceiling).
 """
 
+from oauth_portal.environment import env_int
 from oauth_portal.settings import *  # noqa: F403
-from oauth_portal.settings import MIDDLEWARE, env_int
+from oauth_portal.settings import MIDDLEWARE
 
 ROOT_URLCONF = "bench.urls"
 

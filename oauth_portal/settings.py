@@ -5,55 +5,23 @@ start-up instead of surfacing later as a confusing runtime error. Our own settin
 ``PORTAL_`` prefix and are read at call time (``settings.PORTAL_...``), so tests can override them.
 """
 
-import ipaddress
-import re
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from oauth_portal.environment import (
+    env,
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_networks,
+    env_origin,
+    env_rate,
+)
 from oauth_portal.server import defaults as portal_defaults
-from oauth_portal.server.rates import parse_rate
-from oauth_portal.server.signing_keys import fernet_keys_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-env = environ.Env()
-
-
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    """An integer from the environment, refusing garbage and values below ``minimum``."""
-    try:
-        value = env.int(name, default=default)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer") from exc
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
-    return value
-
-
-def env_rate(name: str, default: str) -> str:
-    """A rate limit such as ``1200/m`` (N per s, m, h or d; ``N/5m``: per 5 minutes), checked at
-    start-up with the grammar the rate limits parse it with per request."""
-    value = env.str(name, default=default).strip()
-    try:
-        parse_rate(value)
-    except ImproperlyConfigured as exc:
-        raise ImproperlyConfigured(f'{name} must be a rate such as "120/m", not {value!r}') from exc
-    return value
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = env.str(name, default="").strip().lower()
-    if raw == "":
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {raw!r}")
-
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
@@ -223,19 +191,6 @@ PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT = env_rate(
 )
 
 
-def env_networks(name: str) -> list[str]:
-    """Comma-separated addresses or CIDR networks, each checked at start-up."""
-    values = env.list(name, default=[])
-    for value in values:
-        try:
-            ipaddress.ip_network(value, strict=False)
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                f"{name} must list addresses or networks such as 203.0.113.0/24, not {value!r}"
-            ) from exc
-    return values
-
-
 # Known shared addresses (an office NAT) that skip the per-address failure ceilings; the limits
 # per (account, address) and (client, address) still hold behind them.
 PORTAL_RATELIMIT_ADDRESS_ALLOWLIST = env_networks("PORTAL_RATELIMIT_ADDRESS_ALLOWLIST")
@@ -372,18 +327,12 @@ PORTAL_REQUIRE_APPROVAL = env_bool("PORTAL_REQUIRE_APPROVAL", False)
 # Where the portal playground's server-side calls (token, revocation, JWKS, API) reach this
 # server, e.g. http://127.0.0.1:8000 beside gunicorn. Never taken from the Host header. Empty:
 # PORTAL_ISSUER's origin if pinned, else (runserver, the test live server) the bound port.
-PORTAL_INTERNAL_BASE_URL = env.str("PORTAL_INTERNAL_BASE_URL", default="").strip().rstrip("/")
-if PORTAL_INTERNAL_BASE_URL and not re.fullmatch(r"https?://[^/?#\s]+", PORTAL_INTERNAL_BASE_URL):
-    raise ImproperlyConfigured(
-        "PORTAL_INTERNAL_BASE_URL must be scheme://host[:port], e.g. http://127.0.0.1:8000"
-    )
+PORTAL_INTERNAL_BASE_URL = env_origin("PORTAL_INTERNAL_BASE_URL")
 # How long a process may reuse the signing keys it read from the database before reading again.
 PORTAL_SIGNING_KEY_CACHE_SECONDS = env_int("PORTAL_SIGNING_KEY_CACHE_SECONDS", 30)
 # Fernet keys (comma-separated) that encrypt the signing keys at rest: the first encrypts, all
 # decrypt. Empty: a key derived from DJANGO_SECRET_KEY. See oauth_portal/server/signing_keys.py.
-PORTAL_SIGNING_KEY_ENCRYPTION_KEYS = fernet_keys_parse(
-    env.list("PORTAL_SIGNING_KEY_ENCRYPTION_KEYS", default=[])
-)
+PORTAL_SIGNING_KEY_ENCRYPTION_KEYS = env_fernet_keys("PORTAL_SIGNING_KEY_ENCRYPTION_KEYS")
 
 # The apps' DOT settings (our hooks, the RFC 9700 flags), with the values our environment sets.
 OAUTH2_PROVIDER = {

@@ -1,6 +1,5 @@
 """What the account tests do again and again: sign up, follow a mailed link, try a password."""
 
-import json
 import re
 from urllib.parse import urlsplit
 
@@ -8,8 +7,6 @@ from django.core import mail
 from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-
-from oauth_portal.audit.models import AuditEvent
 
 NEW_PASSWORD = "Tr1cky-Lantern-Mosaic"
 OTHER_PASSWORD = "Quiet-Harbour-Spindle-42"
@@ -51,22 +48,6 @@ def can_sign_in(username: str, password: str) -> bool:
     """Whether the sign-in page, in a fresh browser, accepts this username and password."""
     response = Client().post("/accounts/login/", {"username": username, "password": password})
     return response.status_code == 302
-
-
-def events_of(event_type: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(type=event_type).order_by("id"))
-
-
-def only_event(event_type: str) -> AuditEvent:
-    events = events_of(event_type)
-    assert len(events) == 1, [e.type for e in AuditEvent.objects.all()]
-    return events[0]
-
-
-def all_event_text() -> str:
-    """Everything the audit log holds, as one string to search for leaked secrets."""
-    rows = AuditEvent.objects.values("type", "details", "user_agent", "ip_address")
-    return json.dumps(list(rows), default=str)
 
 
 def link_for(user, token: str) -> str:

@@ -8,13 +8,8 @@ from django.core import mail
 from django.test import Client
 
 from oauth_portal.audit.models import AuditEvent
-from tests.accounts.helpers import (
-    NEW_PASSWORD,
-    OTHER_PASSWORD,
-    all_event_text,
-    mailed_path,
-    sign_up,
-)
+from tests.accounts.helpers import NEW_PASSWORD, OTHER_PASSWORD, mailed_path, sign_up
+from tests.audit.helpers import all_event_text
 
 pytestmark = pytest.mark.django_db
 

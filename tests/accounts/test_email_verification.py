@@ -14,7 +14,8 @@ from django.test import Client
 
 from accounts.tokens import EmailVerificationTokenGenerator, email_verification_token
 from oauth_portal.audit.models import AuditEvent
-from tests.accounts.helpers import events_of, link_for, mailed_path, only_event, only_mail, sign_up
+from tests.accounts.helpers import link_for, mailed_path, only_mail, sign_up
+from tests.audit.helpers import events_of, only_event
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import get_code, mint_access_token, redeem
 

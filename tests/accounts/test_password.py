@@ -6,15 +6,8 @@ from django.core import mail
 from django.test import Client
 
 from oauth_portal.audit.models import AuditEvent
-from tests.accounts.helpers import (
-    NEW_PASSWORD,
-    OTHER_PASSWORD,
-    can_sign_in,
-    events_of,
-    mailed_path,
-    only_event,
-    only_mail,
-)
+from tests.accounts.helpers import NEW_PASSWORD, OTHER_PASSWORD, can_sign_in, mailed_path, only_mail
+from tests.audit.helpers import events_of, only_event
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from oauth_portal.audit.models import AuditEvent
-from tests.accounts.helpers import events_of, mailed_path, only_event, only_mail
+from tests.accounts.helpers import mailed_path, only_mail
+from tests.audit.helpers import events_of, only_event
 from tests.factories import UserFactory
 from tests.oauth_helpers import mint_access_token
 

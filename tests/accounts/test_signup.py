@@ -5,14 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from oauth_portal.audit.models import AuditEvent
-from tests.accounts.helpers import (
-    NEW_PASSWORD,
-    can_sign_in,
-    mailed_path,
-    only_event,
-    only_mail,
-    sign_up,
-)
+from tests.accounts.helpers import NEW_PASSWORD, can_sign_in, mailed_path, only_mail, sign_up
+from tests.audit.helpers import only_event
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,9 @@
 """Security-relevant actions leave an audit event, and no event ever holds a credential."""
 
-import json
-
 import pytest
 
 from oauth_portal.audit.models import AuditEvent
+from tests.audit.helpers import all_event_text, events_of, only_event
 from tests.factories import CLIENT_SECRET
 from tests.oauth_helpers import (
     authorize_params,
@@ -20,22 +19,6 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 WRONG_PASSWORD = "Wr0ng-but-Memorable-Pa55"
-
-
-def events_of(event_type: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(type=event_type).order_by("id"))
-
-
-def only_event(event_type: str) -> AuditEvent:
-    events = events_of(event_type)
-    assert len(events) == 1, [e.type for e in AuditEvent.objects.all()]
-    return events[0]
-
-
-def all_event_text() -> str:
-    """Everything the audit log holds, as one string to search for leaked secrets."""
-    rows = AuditEvent.objects.values("type", "details", "user_agent", "ip_address")
-    return json.dumps(list(rows), default=str)
 
 
 def assert_no_event_contains(*secrets: str) -> None:

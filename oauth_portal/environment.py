@@ -1,0 +1,75 @@
+"""Typed readers of the environment for ``settings.py``: each refuses a malformed value at
+start-up with a message that names the variable (never echoing a secret), instead of a confusing
+error later. Only ``settings.py`` calls them."""
+
+import ipaddress
+import re
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from oauth_portal.server.rates import parse_rate
+from oauth_portal.server.signing_keys import fernet_keys_parse
+
+env = environ.Env()
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """An integer from the environment, refusing garbage and values below ``minimum``."""
+    try:
+        value = env.int(name, default=default)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer") from exc
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+    return value
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as ``1200/m`` (N per s, m, h or d; ``N/5m``: per 5 minutes), checked at
+    start-up with the grammar the rate limits parse it with per request."""
+    value = env.str(name, default=default).strip()
+    try:
+        parse_rate(value)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f'{name} must be a rate such as "120/m", not {value!r}') from exc
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env.str(name, default="").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {raw!r}")
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated addresses or CIDR networks, each checked at start-up."""
+    values = env.list(name, default=[])
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must list addresses or networks such as 203.0.113.0/24, not {value!r}"
+            ) from exc
+    return values
+
+
+def env_origin(name: str) -> str:
+    """``scheme://host[:port]`` (no path), or empty."""
+    value = env.str(name, default="").strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[^/?#\s]+", value):
+        raise ImproperlyConfigured(
+            f"{name} must be scheme://host[:port], e.g. http://127.0.0.1:8000"
+        )
+    return value
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """Comma-separated Fernet keys, each checked (the message names the position, not the key)."""
+    return fernet_keys_parse(env.list(name, default=[]))
