@@ -19,6 +19,7 @@ from oauth_portal.environment import (
     env_origin,
     env_rate,
 )
+from oauth_portal.observability.logs import JSON_FORMATTER as JSON_LOG_FORMATTER
 from oauth_portal.server import defaults as portal_defaults
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -359,15 +360,33 @@ CORS_URLS_REGEX = portal_defaults.CORS_URLS_REGEX
 PORTAL_CORS_EXTRA_ORIGINS = env.list("PORTAL_CORS_ALLOWED_ORIGINS", default=[])
 
 # --- Logging -----------------------------------------------------------------------------------
+# One JSON line per request (oauth_portal.request) and per audit event (oauth_portal.audit), and
+# every other line in JSON too, each with the request id (oauth_portal/observability/logs.py).
+# DJANGO_LOG_FORMAT=plain gives text lines, the default with DJANGO_DEBUG=1.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "oauth_portal.observability.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": JSON_LOG_FORMATTER,
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         # oauthlib logs request bodies (codes, secrets) at DEBUG: never let it reach the logs.
         "oauthlib": {"level": "WARNING"},
         "oauth2_provider": {"level": "WARNING"},
+        # runserver's own access line repeats ours.
+        "django.server": {"level": "WARNING"},
     },
 }

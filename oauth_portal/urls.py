@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from oauth_portal.observability.views import MetricsView
+from oauth_portal.server.health import LivenessView, ReadinessView
 from oauth_portal.server.views import OAuthServerMetadataView
 from oauth_portal.views import DemoCallbackView, HealthView
 
@@ -20,5 +22,8 @@ urlpatterns = [
     path("api/", include("apis.urls")),
     path("admin/", admin.site.urls),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("health/live", LivenessView.as_view(), name="health-live"),
+    path("health/ready", ReadinessView.as_view(), name="health-ready"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     path("demo/callback", DemoCallbackView.as_view(), name="demo-callback"),
 ]

@@ -42,6 +42,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
+from oauth_portal.observability import metrics
 from oauth_portal.server import app_settings
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def access_token_for(token: str):
     seconds = app_settings.PORTAL_BEARER_CACHE_SECONDS
     if seconds:
         cached = _cached("get", _entry_key(checksum))
+        metrics.bearer_cache_count(hit=cached is not None)
         if cached == TOMBSTONE:
             return None
         if cached is not None:
@@ -185,6 +187,7 @@ def jwt_access_token_live(*, jti: str, expires_at: float) -> bool:
     key = _jwt_key(jti)
     if seconds:
         cached = _cached("get", key)
+        metrics.bearer_cache_count(hit=cached is not None)
         if cached is not None:
             return cached == LIVE
     live = JwtAccessToken.objects.filter(jti=jti).exists()

@@ -53,12 +53,15 @@ PORTAL_INSTALLED_APPS = [
     "oauth2_provider",
     "axes",
     "oauth_portal.audit",
+    "oauth_portal.observability",
     "oauth_portal.server",
     "oauth_portal.portal",
 ]
 
 # Django's default middleware (``startproject``'s list) with ours in the places they need.
 PORTAL_MIDDLEWARE = [
+    # First: its duration covers the whole stack, and every line logged carries the request id.
+    "oauth_portal.observability.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before CommonMiddleware, as django-cors-headers asks: preflights get their headers.

@@ -26,6 +26,7 @@ from oauth2_provider.models import get_application_model
 
 from oauth_portal.audit.client_address import address_allowlisted, client_address_bucket
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.observability import request_context
 from oauth_portal.server import app_settings, ratecounters, rates
 
 # (group, key, rate): the key (an address, a client id) is counted in its group at that rate;
@@ -211,6 +212,7 @@ class ClientEndpointRateLimitMixin:
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
         client_id = client_id_of(request)
+        request_context.bind(client_id=client_id)
         address = client_address_bucket(request.META) or "unknown"
         failures = client_failure_checks(client_id, address) if client_id else []
         errors = address_error_checks(address)

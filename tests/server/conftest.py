@@ -2,13 +2,14 @@
 
 import pytest
 
-from oauth_portal.server import registry
+from oauth_portal.server import ratelimits, registry
 from oauth_portal.server.models import ApiResource
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import get_code, redeem
 from tests.server.logout_helpers import RETURN_URI
 
 COLORS = "https://api.example.test/colors"
+DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
@@ -37,3 +38,17 @@ def jwt_tokens(signed_in, app, colors_uses_jwt):
     response = redeem(signed_in, app, code, verifier)
     assert response.status_code == 200, response.content
     return response.json()
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The shared cache points at a port where nothing listens, as when Redis has stopped."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    }
+    ratelimits.forget_client_rates()

@@ -6,26 +6,10 @@ The shared cache points at a port where nothing listens, as when Redis has stopp
 import pytest
 from django.test import Client
 
-from oauth_portal.server import ratelimits
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth
 
 pytestmark = pytest.mark.django_db
-
-DEAD_REDIS = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture
-def redis_down(settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        },
-    }
-    ratelimits.forget_client_rates()
 
 
 def test_token_requests_are_served_and_still_limited_while_redis_is_down(redis_down, settings):

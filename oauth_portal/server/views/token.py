@@ -11,6 +11,7 @@ from oauth2_provider import views as dot_views
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
+from oauth_portal.observability import metrics
 from oauth_portal.server import bearer, clients, input_rules
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import ClientEndpointRateLimitMixin
@@ -50,7 +51,9 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
         with transaction.atomic():
             response = self.authorization_flow_token_response(request)
         response["Cache-Control"] = "no-store"
-        return labelled_as_json(response)
+        response = labelled_as_json(response)
+        metrics.token_error_count(response)
+        return response
 
 
 def authenticated_client(request):
