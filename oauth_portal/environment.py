@@ -11,7 +11,24 @@ from django.core.exceptions import ImproperlyConfigured
 from oauth_portal.server.rates import parse_rate
 from oauth_portal.server.signing_keys import fernet_keys_parse
 
-env = environ.Env()
+
+class _SecretFiles(environ.FileAwareMapping):
+    """``NAME_FILE=/run/secrets/name`` stands for ``NAME`` (Docker and Kubernetes secrets), for
+    every variable. The line end an editor or ``echo`` leaves at the end of the file is not
+    part of the value."""
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        if self.env.get(key + "_FILE"):
+            value = value.rstrip("\r\n")
+        return value
+
+    def __contains__(self, key):
+        return bool(self.env.get(key + "_FILE")) or key in self.env
+
+
+env = environ.FileAwareEnv()
+env.ENVIRON = _SecretFiles()
 
 
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:
@@ -68,6 +85,24 @@ def env_origin(name: str) -> str:
             f"{name} must be scheme://host[:port], e.g. http://127.0.0.1:8000"
         )
     return value
+
+
+def env_email(name: str) -> dict:
+    """Django's EMAIL_* settings from one URL (django-environ's ``email_url``:
+    ``smtp+tls://user:password@host:587``, ``smtp+ssl://...:465``, ``consolemail://``), or {}
+    when unset. The message never echoes the URL: it may hold a password."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return {}
+    try:
+        config = environ.Env.email_url_config(raw)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
+        raise ImproperlyConfigured(
+            f"{name} must be an e-mail URL such as smtp+tls://user:password@host:587"
+        ) from exc
+    if not config.get("EMAIL_BACKEND"):
+        raise ImproperlyConfigured(f"{name} has an unknown scheme (smtp, smtp+tls, smtp+ssl)")
+    return config
 
 
 def env_fernet_keys(name: str) -> list[str]:

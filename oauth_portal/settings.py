@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from oauth_portal.environment import (
     env,
     env_bool,
+    env_email,
     env_fernet_keys,
     env_int,
     env_networks,
@@ -304,17 +305,23 @@ STORAGES = {
     },
 }
 
+# One URL (DJANGO_EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587), or the
+# separate variables below. Every variable also reads from a file: DJANGO_EMAIL_URL_FILE.
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
-# SMTP, used when DJANGO_EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
 EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
-# A stuck mail server must not hold a sign-up or reset request (and its worker) forever.
+globals().update(env_email("DJANGO_EMAIL_URL"))
+# A stuck mail server must not hold a sign-up or reset request (and its worker): mail leaves
+# from a small thread pool (oauth_portal/server/mail_delivery.py), and gives up after 10 s.
 EMAIL_TIMEOUT = 10
+if env_bool("PORTAL_MAIL_IN_BACKGROUND", True):
+    PORTAL_MAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+    EMAIL_BACKEND = "oauth_portal.server.mail_delivery.BackgroundEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Portal ID <noreply@localhost>")
 
 # --- OAuth 2.0 / OpenID Connect (django-oauth-toolkit) -----------------------------------------
@@ -358,6 +365,14 @@ SPECTACULAR_SETTINGS = {
 # the registered public clients (oauth_portal.server.cors), plus the operator's list below.
 CORS_URLS_REGEX = portal_defaults.CORS_URLS_REGEX
 PORTAL_CORS_EXTRA_ORIGINS = env.list("PORTAL_CORS_ALLOWED_ORIGINS", default=[])
+
+# --- Metrics (oauth_portal/observability) -------------------------------------------------------
+# /metrics answers these networks (loopback by default) or a scraper sending the bearer secret.
+PORTAL_METRICS_ALLOWED_NETWORKS = env_networks("PORTAL_METRICS_ALLOWED_NETWORKS") or [
+    "127.0.0.0/8",
+    "::1/128",
+]
+PORTAL_METRICS_BEARER_TOKEN = env.str("PORTAL_METRICS_BEARER_TOKEN", default="")
 
 # --- Logging -----------------------------------------------------------------------------------
 # One JSON line per request (oauth_portal.request) and per audit event (oauth_portal.audit), and

@@ -11,6 +11,8 @@ os.environ.setdefault(
 )
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Tests read the outbox as soon as the request returns: mail is sent inside it.
+os.environ.setdefault("PORTAL_MAIL_IN_BACKGROUND", "0")
 
 from oauth_portal.settings import *  # noqa: E402,F403
 
@@ -20,6 +22,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # thread logging after pytest closed its captured stream prints a spurious traceback).
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405
 LOGGING["loggers"]["django.server"] = {"level": "ERROR"}  # noqa: F405
+# One line per request and per audit event: the tests that read them turn them on.
+LOGGING["loggers"]["oauth_portal.request"] = {"level": "WARNING"}  # noqa: F405
+LOGGING["loggers"]["oauth_portal.audit"] = {"level": "WARNING"}  # noqa: F405
 
 # Live-server threads must not keep PostgreSQL connections open, or the test database cannot be
 # dropped at the end of the run.

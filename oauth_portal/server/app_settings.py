@@ -8,6 +8,8 @@ stay in ``OAUTH2_PROVIDER``.
 from oauth_portal.audit.app_settings import settings_reader
 
 DEFAULTS = {
+    # The backend BackgroundEmailBackend hands mail to (mail_delivery.py).
+    "PORTAL_MAIL_DELIVERY_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     # The shared cache for bearer checks, and how long a validated token stays in it (0: off).
     "PORTAL_TOKEN_CACHE": "default",
     "PORTAL_BEARER_CACHE_SECONDS": 0,

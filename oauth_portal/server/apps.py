@@ -40,9 +40,10 @@ class ServerConfig(AppConfig):
 
     def ready(self):
         # Sign-in failure counting listens to Django's auth signals (any sign-in form).
-        from oauth_portal.server import (
+        from oauth_portal.server import (  # noqa: F401 - deploy_checks registers on import
             bearer,
             cors,
+            deploy_checks,
             registry,
             sign_in_protection,  # noqa: F401
             tokens_follow_account,

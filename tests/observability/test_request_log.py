@@ -25,6 +25,7 @@ def json_lines():
     handler.setFormatter(JsonFormatter(options.pop("format"), **options))
     handler.addFilter(RequestIdFilter())
     loggers = [logging.getLogger("oauth_portal.request"), logging.getLogger("oauth_portal.audit")]
+    levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -33,8 +34,9 @@ def json_lines():
         return [json.loads(line) for line in stream.getvalue().splitlines()]
 
     yield read
-    for logger in loggers:
+    for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def token_request(**headers):

@@ -23,6 +23,10 @@ def production_env(tmp_path, **overrides: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": STRONG_SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # What check --deploy asks of a production authorization server (deploy_checks.py).
+        "DJANGO_EMAIL_URL": "smtp+tls://mailer:mail-password@smtp.example.com:587",
+        "PORTAL_ISSUER": f"https://{PRODUCTION_HOST}/o",
+        "PORTAL_SIGNING_KEY_ENCRYPTION_KEYS": "q6Xo1u0bV8o3sJ0r2wqI6cQm1mE9oQ7b8dY3Yg2QGxQ=",
     }
     variables.update(overrides)
     return clean_env(**{name: value for name, value in variables.items() if value is not None})

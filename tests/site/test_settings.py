@@ -24,8 +24,14 @@ names = [
     "SESSION_COOKIE_HTTPONLY", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "USE_X_FORWARDED_HOST",
+    "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_HOST_USER",
+    "PORTAL_MAIL_DELIVERY_BACKEND",
 ]
-print(json.dumps({name: getattr(settings, name) for name in names}, default=str))
+loaded = {name: getattr(settings, name) for name in names}
+# Whether the secret key is the one the test expects, never the key itself.
+import os
+loaded["SECRET_KEY_MATCHES"] = settings.SECRET_KEY == os.environ.get("EXPECTED_SECRET_KEY")
+print(json.dumps(loaded, default=str))
 """
 
 
