@@ -1,5 +1,6 @@
 # make run   - install into .venv, migrate, seed demo data, serve on http://127.0.0.1:$(PORT)
 # make test  - install into .venv if needed and run the test suite
+# make lock  - pin the runtime dependencies with hashes in requirements.lock
 # make bench - serve with gunicorn as production does, load it, print the table (docs/benchmark.md)
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install run test bench bench-wrk lint clean
+.PHONY: install run test bench bench-wrk lint lock clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +48,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# requirements.lock: the runtime dependencies pinned with hashes (the Docker image installs it).
+# Run after changing the dependencies in pyproject.toml.
+lock: install
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4,<8"
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url \
+	  --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

@@ -273,6 +273,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
     # Off only when a TLS-terminating proxy already redirects http to https.
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Load balancers and Prometheus reach each host directly over the private network's http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/", r"^metrics$"]
 
 # Behind a TLS-terminating proxy, trust its X-Forwarded-Proto (and optionally X-Forwarded-Host)
 # so request.is_secure() and the discovery issuer say https. Never enable without such a proxy:
