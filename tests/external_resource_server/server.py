@@ -105,9 +105,7 @@ class TokenVerifier:
         try:
             decoded = self._decode(token)
         except InvalidKeyIdError:
-            if not self._refresh_keys():
-                raise Refused(401, "invalid_token", "Signed with a key we do not know.") from None
-            decoded = self._decode(token)
+            decoded = self._decode_with_fresh_keys(token)
         if str(decoded.header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
             raise Refused(401, "invalid_token", "Not an access token (typ must be at+jwt).")
         registry = jwt.JWTClaimsRegistry(
@@ -123,6 +121,17 @@ class TokenVerifier:
         except JoseError as error:
             raise Refused(401, "invalid_token", f"Claim check failed: {error.error}.") from None
         return decoded.claims
+
+    def _decode_with_fresh_keys(self, token: str):
+        """Keys rotate: a kid we do not know may be new. Ask for the JWKS again (rarely)."""
+        try:
+            if self._refresh_keys():
+                return self._decode(token)
+        except InvalidKeyIdError:
+            pass
+        except (urllib.error.URLError, ValueError, TimeoutError):
+            raise Refused(503, description="The authorization server did not answer.") from None
+        raise Refused(401, "invalid_token", "Signed with a key we do not know.")
 
     def _decode(self, token: str):
         try:
@@ -177,6 +186,9 @@ class ResourceHandler(BaseHTTPRequestHandler):
             claims = self.check()
         except Refused as refusal:
             return self.refuse(refusal)
+        except Exception as error:  # a bug here must refuse the request, never let it through
+            self.log_error("check failed: %s", type(error).__name__)
+            return self.refuse(Refused(500, description="The token could not be checked."))
         self.answer(
             200,
             {

@@ -9,6 +9,7 @@ own client credentials. A real client gets its tokens with the client-credential
   another API 401 (our introspection answers ``active: false`` to this client).
 """
 
+import base64
 import importlib.util
 import json
 import os
@@ -197,6 +198,14 @@ def test_a_tampered_jwt_is_refused(world):
     forged = payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB")
 
     assert_invalid_token(call(world["orders"], f"{header}.{forged}.{signature}"))
+
+
+def test_a_jwt_naming_a_key_we_never_published_is_refused(world):
+    header, payload, signature = service_token(world, "orders:read").split(".")
+    fields = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    unknown = base64.urlsafe_b64encode(json.dumps({**fields, "kid": "nope"}).encode()).rstrip(b"=")
+
+    assert_invalid_token(call(world["orders"], f"{unknown.decode()}.{payload}.{signature}"))
 
 
 def test_a_jwt_that_is_not_typed_as_an_access_token_is_refused(world):
