@@ -5,7 +5,8 @@ from django.urls import path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from oauth_portal.portal import playground_service_views, playground_views
+from oauth_portal.portal import playground_service_views
+from oauth_portal.portal import playground_views as playground_views
 from oauth_portal.portal import views as views
 
 # Loaded with the URLconf, before any schema is generated: the OpenAPI extension for our scopes.
