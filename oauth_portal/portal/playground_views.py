@@ -20,7 +20,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import playground as playground
-from oauth_portal.portal import playground_service_views, selectors, service_apps
+from oauth_portal.portal import playground_service_views as playground_service_views
+from oauth_portal.portal import selectors
+from oauth_portal.portal import service_apps as service_apps
 from oauth_portal.server import clients
 from oauth_portal.server.models import Application
 

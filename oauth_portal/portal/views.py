@@ -27,7 +27,8 @@ from oauth_portal.audit import charts
 from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import openapi as portal_openapi
 from oauth_portal.portal import playground as playground
-from oauth_portal.portal import selectors, service_apps, services
+from oauth_portal.portal import selectors, services
+from oauth_portal.portal import service_apps as service_apps
 from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.forms import SecretRotateForm
 from oauth_portal.server.models import Application
