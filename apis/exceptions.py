@@ -14,6 +14,23 @@ class InsufficientScope(exceptions.PermissionDenied):
         super().__init__(detail=f"This token lacks the scope {' '.join(scopes)}.")
 
 
+class UserTokenRequired(exceptions.PermissionDenied):
+    """A valid token issued to an app alone (client credentials) at an endpoint that acts for a
+    user.
+
+    RFC 6750 has no code for "this token has no user"; ``insufficient_scope`` (403) is the one
+    that says "the request needs more privileges than this token carries" and that every client
+    and gateway reads as "do not retry with this token". No ``scope`` attribute: the token may
+    hold the scope, and naming it would send the client after a token that still fails.
+    """
+
+    def __init__(self):
+        super().__init__(
+            detail="This endpoint acts for a signed-in user; a token issued to an app alone "
+            "(client credentials) cannot read or write a user's data."
+        )
+
+
 def bearer_exception_handler(exc, context):
     """DRF's handler, plus RFC 6750 ``error`` values in the body and ``WWW-Authenticate``.
 
@@ -41,6 +58,11 @@ def bearer_exception_handler(exc, context):
             "error_description": str(exc.detail),
             "scope": scope,
         }
+    elif isinstance(exc, UserTokenRequired):
+        response["WWW-Authenticate"] = (
+            f'Bearer realm="api",error="insufficient_scope",error_description="{exc.detail}"'
+        )
+        response.data = {"error": "insufficient_scope", "error_description": str(exc.detail)}
     elif response.status_code == 401:
         oauth2_error = getattr(request, "oauth2_error", None) or {}
         if oauth2_error.get("error"):

@@ -1,7 +1,6 @@
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from apis.exceptions import InsufficientScope
+from apis.exceptions import InsufficientScope, UserTokenRequired
 
 
 class TokenHasMethodScope(BasePermission):
@@ -26,11 +25,11 @@ class TokenHasMethodScope(BasePermission):
 
 
 class TokenHasUser(BasePermission):
-    """The API acts for a person: a client-credentials token (no user) is refused."""
+    """The API acts for a person: a client-credentials token (no user) is refused with 403
+    ``insufficient_scope`` (``UserTokenRequired``), whatever scopes it carries, so a service can
+    neither read nor write anybody's data here."""
 
     def has_permission(self, request, view) -> bool:
         if request.auth is not None and getattr(request.auth, "user_id", None) is None:
-            raise PermissionDenied(
-                "This API acts for a user; this token was issued to an app alone."
-            )
+            raise UserTokenRequired()
         return True

@@ -14,3 +14,16 @@ class ColorSerializer(serializers.ModelSerializer):
         model = Color
         fields = ["id", "name", "hex", "created"]
         read_only_fields = ["id", "created"]
+
+
+class PaletteColorSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    hex = serializers.CharField()
+
+
+class PaletteSerializer(serializers.Serializer):
+    """A shared palette (read-only; see ``apis.palettes``)."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    colors = PaletteColorSerializer(many=True)

@@ -6,4 +6,5 @@ app_name = "apis"
 
 urlpatterns = [
     path("colors/", views.ColorListCreateApi.as_view(), name="colors"),
+    path("colors/palettes/", views.PaletteListApi.as_view(), name="palettes"),
 ]

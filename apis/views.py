@@ -1,16 +1,20 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from apis import services
+from apis import palettes, services
 from apis.models import Color
 from apis.permissions import TokenHasMethodScope, TokenHasUser
-from apis.serializers import ColorSerializer
+from apis.serializers import ColorSerializer, PaletteSerializer
 
 
 @extend_schema_view(
     get=extend_schema(
         summary="List your saved colors",
-        description="The colors of the user the access token was issued for, oldest first.",
+        description="The colors of the user the access token was issued for, oldest first. "
+        "A token issued to an app alone (client credentials) is refused with 403 "
+        "`insufficient_scope`: it acts for nobody, so it reads no one's colors.",
     ),
     post=extend_schema(
         summary="Save a new color",
@@ -32,3 +36,21 @@ class ColorListCreateApi(generics.ListCreateAPIView):
         serializer.instance = services.color_create(
             owner=self.request.user, **serializer.validated_data
         )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List the shared palettes",
+        description="Public palettes that belong to no user. Any token with `colors:read` may "
+        "read them, including a service's client-credentials token.",
+        responses=PaletteSerializer(many=True),
+    ),
+)
+class PaletteListApi(APIView):
+    """Shared palettes: the part of the Colors API a service (no user on its token) may call."""
+
+    permission_classes = [TokenHasMethodScope]
+    required_scopes_by_method = {"GET": ["colors:read"]}
+
+    def get(self, request):
+        return Response(PaletteSerializer(palettes.palettes_shared(), many=True).data)

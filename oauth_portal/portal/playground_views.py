@@ -20,7 +20,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import playground as playground
+from oauth_portal.portal import playground_service_views as playground_service_views
 from oauth_portal.portal import selectors
+from oauth_portal.portal import service_apps as service_apps
 from oauth_portal.server import clients
 from oauth_portal.server.models import Application
 
@@ -28,7 +30,7 @@ MAX_ID = 2**63 - 1  # the largest primary key a database holds; a longer id name
 
 
 def playground_apps(user):
-    """The developer's apps that sign users in (a service has no playground)."""
+    """The developer's apps that sign users in (a service runs in ``playground_service_views``)."""
     return clients.applications_for_owner(owner=user).filter(
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE
     )
@@ -67,8 +69,9 @@ class PlaygroundView(LoginRequiredMixin, View):
 
     def chosen_app(self, value: str | None) -> Application | None:
         """The app the request names: one of the developer's (another's is a 404), the first
-        one ready for the playground when none is named, None when the name is not an id."""
-        apps = playground_apps(self.request.user)
+        one ready for the playground when none is named, None when the name is not an id.
+        A service is a choice too: its page runs client credentials instead."""
+        apps = playground_service_views.playground_choices(self.request.user)
         if not value:
             return apps.filter(playground_enabled=True).first() or apps.first()
         if not (value.isascii() and value.isdigit()):
@@ -91,8 +94,12 @@ class PlaygroundView(LoginRequiredMixin, View):
     def render_page(self, *, form, flow=None, status=200):
         named = self.request.GET.get("app") or self.request.POST.get("application")
         application = self.chosen_app(named) or self.chosen_app(None)
+        if application is not None and service_apps.is_service(application):
+            return playground_service_views.render_service_page(
+                self.request, application=application, status=status
+            )
         context = {
-            "applications": playground_apps(self.request.user),
+            "applications": playground_service_views.playground_choices(self.request.user),
             "application": application,
             "form": form or self.start_form(application),
             "ready": application is not None and playground_ready(self.request, application),

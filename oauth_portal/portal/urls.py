@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
+from oauth_portal.portal import playground_service_views
 from oauth_portal.portal import playground_views as playground_views
 from oauth_portal.portal import views as views
 
@@ -66,6 +67,11 @@ urlpatterns = [
         "playground/revoke/",
         playground_views.PlaygroundRevokeView.as_view(),
         name="playground-revoke",
+    ),
+    path(
+        "playground/client-credentials/",
+        playground_service_views.PlaygroundClientCredentialsView.as_view(),
+        name="playground-client-credentials",
     ),
     path("apis/", views.ApiCatalogueView.as_view(), name="apis"),
     path("apis/openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),

@@ -28,6 +28,7 @@ from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import openapi as portal_openapi
 from oauth_portal.portal import playground as playground
 from oauth_portal.portal import selectors, services
+from oauth_portal.portal import service_apps as service_apps
 from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.forms import SecretRotateForm
 from oauth_portal.server.models import Application
@@ -198,7 +199,8 @@ class ApplicationDetailView(OwnedApplicationMixin, View):
         context = {
             "application": application,
             "settings_form": settings_form,
-            "scope_groups": scope_rows(settings_form),
+            "scope_groups": service_apps.scope_groups_for(application, scope_rows(settings_form)),
+            "service": service_apps.service_panel(self.request, application),
             # A developer's routine rotation: an hour's overlap unless they choose otherwise.
             "rotate_form": SecretRotateForm(initial={"grace": "3600"}),
             "secret_rows": [] if application.is_public else secret_rows(application),

@@ -85,6 +85,7 @@ def test_catalogue_lists_each_api_with_audience_scopes_and_endpoints(client):
     assert [(op["method"], op["path"], op["scopes"]) for op in colors["operations"]] == [
         ("GET", "/api/colors/", ["colors:read"]),
         ("POST", "/api/colors/", ["colors:write"]),
+        ("GET", "/api/colors/palettes/", ["colors:read"]),
     ]
     content = response.content.decode()
     assert "See your saved colors" in content and "List your saved colors" in content

@@ -6,6 +6,7 @@ server's (``oauth_portal.server.forms``), shared with the admin.
 """
 
 from oauth_portal.portal.forms.playground import (
+    PlaygroundClientCredentialsForm,
     PlaygroundExchangeForm,
     PlaygroundStartForm,
     PlaygroundToggleForm,
@@ -19,6 +20,7 @@ __all__ = [
     "KIND_HELP",
     "ApplicationRegisterForm",
     "ApplicationSettingsForm",
+    "PlaygroundClientCredentialsForm",
     "PlaygroundExchangeForm",
     "PlaygroundStartForm",
     "PlaygroundToggleForm",

@@ -43,3 +43,27 @@ class PlaygroundTokenForm(forms.Form):
     token = forms.CharField(max_length=4096, widget=forms.HiddenInput)
     access_token = forms.CharField(max_length=4096, required=False, widget=forms.HiddenInput)
     client_secret = PlaygroundExchangeForm.base_fields["client_secret"]
+
+
+class PlaygroundClientCredentialsForm(forms.Form):
+    """A service's run: the API scopes to ask for, and its client secret (never kept)."""
+
+    scopes = forms.MultipleChoiceField(
+        label="Scopes to ask for", widget=forms.CheckboxSelectMultiple
+    )
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=512,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Shown once when you registered the app or rotated the secret. Used for this "
+        "one request, then forgotten: never stored or logged.",
+        error_messages={
+            "required": "Paste this service's client secret: it authenticates at the token "
+            "endpoint with it."
+        },
+    )
+
+    def __init__(self, *args, scope_names: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(name, name) for name in scope_names]
