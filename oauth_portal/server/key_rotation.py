@@ -4,7 +4,7 @@ re-encryption under a new encryption key. (``signing_keys`` reads and encrypts t
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from jwcrypto import jwk
 
@@ -54,11 +54,41 @@ def signing_key_published_lifetime() -> timedelta:
     return timedelta(seconds=lifetime + app_settings.PORTAL_SIGNING_KEY_CACHE_SECONDS)
 
 
-def signing_key_rotate(*, actor=None, request=None) -> SigningKey:
-    """Retire the current signing key and make a new one current; return the new key.
+def signing_key_next() -> SigningKey | None:
+    """The key published ahead of its use (``signing_key_prepare_next``), if one waits."""
+    return SigningKey.objects.filter(is_current=False, retired_at__isnull=True).first()
 
+
+def signing_key_prepare_next(*, actor=None, request=None) -> SigningKey:
+    """Publish the next signing key in the JWKS now; the next rotation makes it current.
+
+    Relying parties that cache the JWKS (DOT answers ``max-age=3600``) then already know the
+    key when the first token it signs reaches them. A key already waiting is returned as is.
+    """
+    from oauth_portal.server.signing_keys import forget_memoised_keys
+
+    waiting = signing_key_next()
+    if waiting is not None:
+        return waiting
+    pem = generate_private_key_pem()
+    kid = jwk.JWK.from_pem(pem.encode("ascii")).thumbprint()
+    key = SigningKey.objects.create(
+        kid=kid, private_key_encrypted=private_key_encrypt(pem), is_current=False
+    )
+    AuditEvent.objects.record_admin_action(
+        actor=actor, request=request, action="signing_key_prepared", kid=kid
+    )
+    forget_memoised_keys()
+    transaction.on_commit(forget_memoised_keys)
+    return key
+
+
+def signing_key_rotate(*, actor=None, request=None) -> SigningKey:
+    """Retire the current signing key and make the next one current; return it.
+
+    The next key is the one published ahead (``signing_key_prepare_next``), else a new one.
     The retired key stays published until every token it signed has expired. Retiring comes
-    before creating, because at most one key may be current (``one_current_signing_key``).
+    before promoting, because at most one key may be current (``one_current_signing_key``).
     This process forgets its memoised keys now; others re-read within
     ``PORTAL_SIGNING_KEY_CACHE_SECONDS``.
     """
@@ -92,14 +122,24 @@ def _signing_key_replace(*, pem: str, kid: str, actor, request) -> SigningKey:
             retired.retired_at = now
             retired.published_until = now + signing_key_published_lifetime()
             retired.save(update_fields=["is_current", "retired_at", "published_until"])
-        key = SigningKey.objects.create(
-            kid=kid, private_key_encrypted=private_key_encrypt(pem), is_current=True
+        waiting = (
+            SigningKey.objects.select_for_update()
+            .filter(is_current=False, retired_at__isnull=True)
+            .first()
         )
+        if waiting is not None:
+            waiting.is_current = True
+            waiting.save(update_fields=["is_current"])
+            key = waiting
+        else:
+            key = SigningKey.objects.create(
+                kid=kid, private_key_encrypted=private_key_encrypt(pem), is_current=True
+            )
         AuditEvent.objects.record(
             event=AuditEvent.Type.SIGNING_KEY_ROTATED,
             request=request,
             actor=actor,
-            kid=kid,
+            kid=key.kid,
             retired_kid=retired.kid if retired else "",
             retired_published_until=retired.published_until.isoformat() if retired else "",
         )
@@ -123,8 +163,34 @@ def signing_keys_reencrypt(*, actor=None) -> int:
     return len(keys)
 
 
+def signing_key_revoke(*, kid: str, actor=None, request=None) -> SigningKey:
+    """Take a leaked key out of the JWKS at once (rotation keeps it published for the
+    lifetime of its tokens). If it is the current key, the next one becomes current first.
+
+    Every token it signed stops verifying, here and at any resource server that re-reads the
+    JWKS: ID tokens, and JWT access tokens (clients refresh, and get tokens the new key signs).
+    """
+    from oauth_portal.server.signing_keys import forget_memoised_keys
+
+    with transaction.atomic():
+        key = SigningKey.objects.select_for_update().get(kid=kid)
+        if key.is_current:
+            signing_key_rotate(actor=actor, request=request)
+            key.refresh_from_db()
+        now = timezone.now()
+        key.retired_at = key.retired_at or now
+        key.published_until = now
+        key.save(update_fields=["retired_at", "published_until"])
+        AuditEvent.objects.record_admin_action(
+            actor=actor, request=request, action="signing_key_revoked", kid=kid
+        )
+    forget_memoised_keys()
+    transaction.on_commit(forget_memoised_keys)
+    return key
+
+
 def signing_keys_retired_but_published() -> QuerySet[SigningKey]:
-    """Retired keys whose tokens may still be alive, so the JWKS must keep publishing them."""
-    return SigningKey.objects.filter(is_current=False, published_until__gt=timezone.now()).order_by(
-        "-created"
-    )
+    """The keys the JWKS publishes beside the current one: retired keys whose tokens may still
+    be alive, and the next key, published ahead of its use."""
+    published = Q(published_until__gt=timezone.now()) | Q(retired_at__isnull=True)
+    return SigningKey.objects.filter(published, is_current=False).order_by("-created")

@@ -10,7 +10,8 @@ from oauth_portal.server.models import SigningKey
 class SigningKeyAdmin(ReadOnlyAdmin):
     """The ID-token signing keys, read-only and without their private parts.
 
-    ``python manage.py rotate_signing_key`` makes a new key current.
+    ``python manage.py rotate_signing_key`` makes a new key current; ``revoke_signing_key``
+    takes a leaked one out of the JWKS at once.
     """
 
     list_display = ("kid", "is_current", "created", "retired_at", "published_until")
