@@ -16,7 +16,6 @@ class CustomClaimForm(forms.ModelForm):
     class Meta:
         model = CustomClaim
         fields = ("key", "source", "attribute", "api", "in_id_token")
-        labels = {"key": "Claim name", "attribute": "User field", "in_id_token": "In ID tokens"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,9 +30,16 @@ class CustomClaimForm(forms.ModelForm):
 @admin.register(CustomClaim)
 class CustomClaimAdmin(admin.ModelAdmin):
     form = CustomClaimForm
-    list_display = ("key", "source", "attribute", "api", "in_id_token")
+    list_display = ("key", "source", "attribute", "access_tokens_of", "in_id_token")
     list_filter = ("source", "in_id_token", "api")
     search_fields = ("key", "attribute")
+
+    @admin.display(description="In access tokens for", ordering="api__name")
+    def access_tokens_of(self, claim):
+        return claim.api.name if claim.api_id else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("api")
 
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():

@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 
 from oauth_portal.server import roles
 from oauth_portal.server.models import Role, RoleAssignment, Scope
@@ -61,7 +63,16 @@ class RoleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Users", ordering="holder_count")
     def holders(self, role):
-        return role.holder_count
+        url = reverse("admin:portal_server_roleassignment_changelist")
+        return format_html(
+            '<a href="{}?role__id__exact={}">{}</a>', url, role.pk, role.holder_count
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A scope is added on its API's page, not from a role: no "+" next to the permissions.
+        form.base_fields["scopes"].widget.can_add_related = False
+        return form
 
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():

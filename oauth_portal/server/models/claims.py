@@ -68,13 +68,18 @@ class CustomClaim(models.Model):
         GROUPS = "groups", "The names of the user's groups"
 
     key = models.CharField(
+        "claim name",
         max_length=255,
         validators=[validate_claim_key],
         help_text="Namespaced claim name: an absolute URL such as https://example.com/department",
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.ATTRIBUTE)
     attribute = models.CharField(
-        max_length=100, blank=True, default="", help_text="The user's field (for a field source)."
+        "user field",
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="The user's field (for a field source).",
     )
     api = models.ForeignKey(
         ApiResource,
@@ -82,10 +87,13 @@ class CustomClaim(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="custom_claims",
+        verbose_name="API",
         help_text="Access tokens for this API carry the claim (empty: no access token does).",
     )
     in_id_token = models.BooleanField(
-        default=False, help_text="ID tokens and userinfo carry the claim, for every client."
+        "in ID tokens",
+        default=False,
+        help_text="ID tokens and userinfo carry the claim, for every client.",
     )
     created = models.DateTimeField(auto_now_add=True)
 

@@ -21,7 +21,9 @@ def validate_role_name(value: str) -> None:
 class Role(models.Model):
     """A named set of one API's scopes (its permissions), e.g. "editor" of the Colors API."""
 
-    api = models.ForeignKey(ApiResource, on_delete=models.CASCADE, related_name="roles")
+    api = models.ForeignKey(
+        ApiResource, on_delete=models.CASCADE, related_name="roles", verbose_name="API"
+    )
     name = models.CharField(max_length=100, validators=[validate_role_name])
     description = models.CharField(max_length=200, blank=True, default="")
     scopes = models.ManyToManyField(
@@ -64,4 +66,4 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.role} held by user {self.user_id}"
+        return f"{self.role} held by {self.user}"
