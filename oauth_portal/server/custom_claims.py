@@ -134,3 +134,8 @@ def access_token_claims(*, user_id, audiences: list[str], user=None) -> dict:
 def id_token_claims(*, user) -> dict:
     """The custom claims of ID tokens (and userinfo) about ``user``."""
     return claim_values([c for c in registry.snapshot().custom_claims if c.in_id_token], user=user)
+
+
+def id_token_claim_keys() -> list[str]:
+    """The names of the custom claims ID tokens carry (for discovery's ``claims_supported``)."""
+    return sorted(c.key for c in registry.snapshot().custom_claims if c.in_id_token)

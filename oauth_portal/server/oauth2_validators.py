@@ -55,6 +55,10 @@ class PortalOAuth2Validator(OAuth2Validator):
         claims = super().get_oidc_claims(token, token_handler, request)
         return {**custom_claims.id_token_claims(user=request.user), **claims}
 
+    def get_discovery_claims(self, request):
+        """Discovery's ``claims_supported`` lists the custom claims ID tokens carry too."""
+        return [*super().get_discovery_claims(request), *custom_claims.id_token_claim_keys()]
+
     def authenticate_client(self, request, *args, **kwargs):
         """Client authentication (RFC 6749 §2.3.1) against every secret the app accepts now.
 

@@ -184,3 +184,17 @@ def test_the_api_page_switches_enforce_roles(admin_client):
 
     assert response.status_code == 302, response.content[:2000]
     assert colors_api().enforce_roles is True
+
+
+def test_a_saved_role_cannot_move_to_another_api(admin_client, photos_scope):
+    role = role_with(colors_api(), "viewer", "colors:read")
+    url = reverse("admin:portal_server_role_change", args=[role.pk])
+
+    response = admin_client.post(
+        url,
+        {"api": photos_scope.api.pk, "name": "viewer", "scopes": scope_ids("colors:read")},
+    )
+
+    assert response.status_code == 302
+    role.refresh_from_db()
+    assert role.api == colors_api()

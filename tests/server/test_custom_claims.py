@@ -176,3 +176,14 @@ def test_a_secret_or_unknown_user_field_is_refused(attribute):
 def test_a_claim_must_go_somewhere():
     with pytest.raises(ValidationError):
         claim(MAIL, attribute="email")
+
+
+def test_discovery_lists_the_id_token_claims(client):
+    claim(GROUPS, source=CustomClaim.Source.GROUPS, in_id_token=True)
+    claim(MAIL, attribute="email", api=colors_api())
+
+    supported = client.get("/o/.well-known/openid-configuration").json()["claims_supported"]
+
+    assert GROUPS in supported
+    assert MAIL not in supported  # an access-token claim only
+    assert "sub" in supported

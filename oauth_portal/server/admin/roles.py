@@ -31,7 +31,8 @@ class RoleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        api, scopes = cleaned.get("api"), cleaned.get("scopes")
+        api = cleaned.get("api") or (self.instance.api if self.instance.api_id else None)
+        scopes = cleaned.get("scopes")
         if api is not None and scopes is not None:
             try:
                 roles.role_scopes_check(api=api, scopes=scopes)
@@ -67,6 +68,10 @@ class RoleAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}?role__id__exact={}">{}</a>', url, role.pk, role.holder_count
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        """A saved role stays with its API: moving it would hand its holders another API."""
+        return ("api",) if obj is not None else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
