@@ -31,6 +31,20 @@ class UserTokenRequired(exceptions.PermissionDenied):
         )
 
 
+class InsufficientPermission(InsufficientScope):
+    """A valid token whose user's roles do not permit what the endpoint needs.
+
+    Answered as ``insufficient_scope`` (RFC 6750 §3.1), since a permission is a scope the
+    user's role allows: the client learns which one, whatever the reason it lacks it.
+    """
+
+    def __init__(self, permissions: list[str]):
+        super().__init__(permissions)
+        self.detail = exceptions.ErrorDetail(
+            f"This token lacks the permission {' '.join(permissions)}.", code=self.default_code
+        )
+
+
 def bearer_exception_handler(exc, context):
     """DRF's handler, plus RFC 6750 ``error`` values in the body and ``WWW-Authenticate``.
 

@@ -157,6 +157,10 @@ class AuditEvent(models.Model):
         RATE_LIMITED = "rate_limited", _("Rate limit hit")
         SIGNING_KEY_CREATED = "signing_key.created", _("Signing key created")
         SIGNING_KEY_ROTATED = "signing_key.rotated", _("Signing key rotated")
+        ROLE_ASSIGNED = "role.assigned", _("Role assigned")
+        ROLE_UNASSIGNED = "role.unassigned", _("Role removed from a user")
+        ROLE_CHANGED = "role.changed", _("Role changed")
+        CLAIM_CHANGED = "claim.changed", _("Custom claim changed")
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     type = models.CharField(max_length=64, choices=Type.choices, db_index=True)

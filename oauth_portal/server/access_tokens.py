@@ -36,7 +36,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 from oauthlib.oauth2.rfc6749.tokens import random_token_generator
 
-from oauth_portal.server import bearer, registry, signing_keys
+from oauth_portal.server import bearer, registry, signing_keys, token_claims
 
 JWT_TYPES = {"at+jwt", "application/at+jwt"}
 UNKNOWN_KID_RELOAD_SECONDS = 5.0
@@ -69,7 +69,7 @@ def token_audiences(request) -> list[str]:
 
 def access_token_claims(request, audiences: list[str]) -> dict:
     user = None if request.grant_type == "client_credentials" else request.user
-    return jwt_claims(
+    claims = jwt_claims(
         issuer=oauth2_settings.oidc_issuer(request),
         user_id=user.pk if user is not None else None,
         client_id=request.client.client_id,
@@ -77,6 +77,14 @@ def access_token_claims(request, audiences: list[str]) -> dict:
         scope=" ".join(request.scopes or []),
         lifetime_seconds=int(request.expires_in),
     )
+    # permissions, roles and custom claims (token_claims.py); never over a registered claim.
+    extra = token_claims.access_token_user_claims(
+        user_id=user.pk if user is not None else None,
+        audiences=audiences,
+        scopes=request.scopes or [],
+        user=user,
+    )
+    return {**extra, **claims}
 
 
 def jwt_claims(*, issuer, user_id, client_id, audiences, scope, lifetime_seconds, now=None) -> dict:

@@ -18,7 +18,14 @@ from oauth2_provider.scopes import get_scopes_backend
 from oauthlib.oauth2.rfc6749 import errors, utils
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import bearer, client_secret_lifecycle, ratelimits, tokens
+from oauth_portal.server import (
+    bearer,
+    client_secret_lifecycle,
+    custom_claims,
+    ratelimits,
+    roles,
+    tokens,
+)
 from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
@@ -41,6 +48,16 @@ class PortalOAuth2Validator(OAuth2Validator):
             # A host's user model may have no such field (Django's auth.User has none): unverified.
             "email_verified": lambda request: bool(getattr(request.user, "email_verified", False)),
         }
+
+    def get_oidc_claims(self, token, token_handler, request):
+        """DOT's claims for the ID token and userinfo, plus the admin's custom claims (which
+        never replace a claim DOT set; their keys are namespaced URLs anyway)."""
+        claims = super().get_oidc_claims(token, token_handler, request)
+        return {**custom_claims.id_token_claims(user=request.user), **claims}
+
+    def get_discovery_claims(self, request):
+        """Discovery's ``claims_supported`` lists the custom claims ID tokens carry too."""
+        return [*super().get_discovery_claims(request), *custom_claims.id_token_claim_keys()]
 
     def authenticate_client(self, request, *args, **kwargs):
         """Client authentication (RFC 6749 §2.3.1) against every secret the app accepts now.
@@ -105,6 +122,13 @@ class PortalOAuth2Validator(OAuth2Validator):
         if not kept:
             raise errors.InvalidGrantError(
                 description="This client may no longer ask for any scope this grant holds.",
+                request=request,
+            )
+        # APIs that enforce roles issue a user only the scopes their roles permit (roles.py).
+        kept = roles.scopes_permitted_by_roles(user=request.user, scopes=kept)
+        if not kept:
+            raise errors.InvalidGrantError(
+                description="The user's roles permit none of the scopes this grant holds.",
                 request=request,
             )
         return kept

@@ -1,7 +1,8 @@
 """The API and scope registry as every request reads it: from memory, not the database.
 
 Every bearer check asks which API serves the path (for the audience, RFC 8707) and every token
-request asks which API owns a scope and in what format its tokens are minted. The registry is a
+request asks which API owns a scope, in what format its tokens are minted and which custom claims
+they carry. The registry is a
 handful of rows that an admin changes a few times a year, so each process keeps one snapshot:
 
 - a change saved in this process is seen at once (the snapshot is dropped on save and delete);
@@ -36,10 +37,22 @@ class Api:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A custom claim's definition (``CustomClaim``), as tokens read it."""
+
+    key: str
+    source: str
+    attribute: str
+    api_identifier: str | None
+    in_id_token: bool
+
+
+@dataclass(frozen=True)
 class Snapshot:
     apis: tuple[Api, ...]
     api_of_scope: dict[str, str]  # scope name -> API identifier (OIDC scopes have none)
     scope_descriptions: dict[str, str]  # active scopes only
+    custom_claims: tuple[Claim, ...] = ()
 
 
 _lock = threading.Lock()
@@ -47,7 +60,7 @@ _state: dict = {"snapshot": None, "expires": 0.0}
 
 
 def _read() -> Snapshot:
-    from oauth_portal.server.models import ApiResource, Scope
+    from oauth_portal.server.models import ApiResource, CustomClaim, Scope
 
     apis = tuple(
         Api(identifier=identifier, base_path=base_path, access_token_format=token_format)
@@ -62,7 +75,18 @@ def _read() -> Snapshot:
         descriptions[name] = description
         if api_identifier:
             api_of_scope[name] = api_identifier
-    return Snapshot(apis=apis, api_of_scope=api_of_scope, scope_descriptions=descriptions)
+    claims = tuple(
+        Claim(*row)
+        for row in CustomClaim.objects.values_list(
+            "key", "source", "attribute", "api__identifier", "in_id_token"
+        )
+    )
+    return Snapshot(
+        apis=apis,
+        api_of_scope=api_of_scope,
+        scope_descriptions=descriptions,
+        custom_claims=claims,
+    )
 
 
 def snapshot() -> Snapshot:
@@ -103,8 +127,8 @@ def api_identifiers_owning(scopes) -> list[str]:
 
 
 def connect() -> None:
-    from oauth_portal.server.models import ApiResource, Scope
+    from oauth_portal.server.models import ApiResource, CustomClaim, Scope
 
-    for model in (ApiResource, Scope):
+    for model in (ApiResource, Scope, CustomClaim):
         for signal in (post_save, post_delete):
             signal.connect(forget, sender=model, dispatch_uid=f"registry-forget-{model.__name__}")

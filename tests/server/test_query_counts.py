@@ -80,7 +80,9 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
     large = exchange(" ".join(["openid", "profile", "email", "colors:read", *extra]))
 
     assert small == large
-    assert large <= 25  # 2 of them re-read the client's allow-list (one with an explicit list)
+    # 2 of them re-read the client's allow-list (one with an explicit list), 1 the scopes the
+    # user's roles permit (APIs that enforce roles).
+    assert large <= 26
 
 
 def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
@@ -102,11 +104,14 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
     late = statements(refresh)
 
     assert early == late
-    assert late <= 31  # 2 of them re-read the client's allow-list (one with an explicit list)
+    # 2 of them re-read the client's allow-list (one with an explicit list), 1 the scopes the
+    # user's roles permit (APIs that enforce roles).
+    assert late <= 32
 
 
-# Introspection reads the token once more (through the bearer cache) for its `sub`.
-@pytest.mark.parametrize("endpoint, most", [("/o/introspect/", 6), ("/o/revoke_token/", 13)])
+# Introspection reads the token once more (through the bearer cache) for its `sub`, and the
+# user's roles for its `permissions` and `roles` (as they are now).
+@pytest.mark.parametrize("endpoint, most", [("/o/introspect/", 7), ("/o/revoke_token/", 13)])
 def test_introspection_and_revocation_cost_does_not_grow_with_the_scopes(
     client, user, app, endpoint, most
 ):

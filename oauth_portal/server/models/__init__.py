@@ -1,5 +1,6 @@
 """The authorization server's models, one module per subject."""
 
+from oauth_portal.server.models.claims import CustomClaim
 from oauth_portal.server.models.clients import (
     LOOPBACK_HOSTS,
     LOOPBACK_IP_HOSTS,
@@ -11,6 +12,7 @@ from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
 from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registry import ApiResource, Scope
+from oauth_portal.server.models.roles import Role, RoleAssignment
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
 
 __all__ = [
@@ -20,9 +22,12 @@ __all__ = [
     "Application",
     "ClientSecret",
     "Consent",
+    "CustomClaim",
     "JwtAccessToken",
     "RateCounter",
     "RedeemedCode",
+    "Role",
+    "RoleAssignment",
     "Scope",
     "SigningKey",
     "is_acceptable_origin",

@@ -64,6 +64,11 @@ class ApiResource(models.Model):
         help_text="Clients that serve this API: they may introspect any token issued for it, "
         "not only their own.",
     )
+    enforce_roles = models.BooleanField(
+        default=False,
+        help_text="Users get only the scopes of this API that their roles permit (Auth0's "
+        "Enable RBAC). Off: roles and permissions are claims in the token, for the API to check.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

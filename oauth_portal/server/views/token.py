@@ -12,7 +12,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
 from oauth_portal.observability import metrics
-from oauth_portal.server import bearer, clients, input_rules
+from oauth_portal.server import bearer, clients, input_rules, token_claims
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import ClientEndpointRateLimitMixin
 from oauth_portal.server.views.common import (
@@ -140,6 +140,8 @@ class IntrospectTokenView(
         if "profile" not in answer.get("scope", "").split():
             answer.pop("username", None)
         answer.update(subject_and_issuer(self.request, token_value))
+        # permissions, roles and custom claims, as a JWT access token carries them.
+        answer = {**token_claims.introspection_claims(token_value), **answer}
         return JsonResponse(answer)
 
     def post(self, request, *args, **kwargs):
