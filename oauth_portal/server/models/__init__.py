@@ -10,6 +10,7 @@ from oauth_portal.server.models.clients import (
 from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
 from oauth_portal.server.models.ratecounters import RateCounter
+from oauth_portal.server.models.registration import DynamicRegistration, InitialAccessToken
 from oauth_portal.server.models.registry import ApiResource, Scope
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
 
@@ -20,6 +21,8 @@ __all__ = [
     "Application",
     "ClientSecret",
     "Consent",
+    "DynamicRegistration",
+    "InitialAccessToken",
     "JwtAccessToken",
     "RateCounter",
     "RedeemedCode",
