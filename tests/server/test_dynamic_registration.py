@@ -129,6 +129,18 @@ def test_expired_or_revoked_initial_access_token_is_refused(client):
     assert not Application.objects.exists()
 
 
+def test_clients_without_cookies_are_not_stopped_by_csrf(open_registration):
+    from django.test import Client
+
+    browserless = Client(enforce_csrf_checks=True)
+    registered = register(browserless, NATIVE_CLIENT)
+    assert registered.status_code == 201
+    body = registered.json()
+    path = body["registration_client_uri"].removeprefix("http://testserver")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {body['registration_access_token']}"}
+    assert browserless.delete(path, **bearer).status_code == 204
+
+
 def test_open_registration_registers_a_public_client_without_a_secret(client, open_registration):
     response = register(client, NATIVE_CLIENT)
     assert response.status_code == 201, response.content
