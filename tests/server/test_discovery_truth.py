@@ -156,3 +156,16 @@ def test_unsupported_modes_and_request_objects_get_the_error_page(signed_in, app
     assert response.status_code == 400
     assert "Location" not in response
     assert error.encode() in response.content
+
+
+def test_listed_prompt_values_work(signed_in, app):
+    _verifier, challenge = pkce_pair()
+    login = signed_in.get(authorize_url(authorize_params(app, challenge=challenge, prompt="login")))
+    assert login.status_code == 302
+    assert login["Location"].startswith("/accounts/login/")
+    consent = signed_in.get(
+        authorize_url(authorize_params(app, challenge=challenge, prompt="consent"))
+    )
+    assert consent.status_code == 200 and "form" in consent.context
+    none = signed_in.get(authorize_url(authorize_params(app, challenge=challenge, prompt="none")))
+    assert query_of(none["Location"])["error"] == "consent_required"

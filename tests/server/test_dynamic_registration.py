@@ -220,6 +220,9 @@ def test_refused_metadata_is_invalid_client_metadata(client, open_registration, 
         ("{not json", "application/json"),
         ("[" * 100_000 + "]" * 100_000, "application/json"),
         ("client_name=x", "application/x-www-form-urlencoded"),
+        (json.dumps({**NATIVE_CLIENT, "client_name": "x" * 100_000}), "application/json"),
+        (json.dumps({**NATIVE_CLIENT, "padding": "x" * 3_000_000}), "application/json"),
+        (b'{"client_name": "\xff\xfe"}', "application/json"),
     ],
 )
 def test_hostile_bodies_are_400_not_500(client, open_registration, body, content_type):

@@ -9,6 +9,7 @@ initial or registration access token is a 401 with an RFC 6750 challenge.
 
 import json
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -57,10 +58,14 @@ def json_body(request):
     content_type = request.content_type or ""
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise MetadataRefused("Send the metadata as application/json.")
-    if len(request.body) > MAX_BODY_BYTES:
+    try:
+        body = request.body
+    except RequestDataTooBig as exc:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: Django would 400 in HTML
+        raise MetadataRefused("The metadata is too large.") from exc
+    if len(body) > MAX_BODY_BYTES:
         raise MetadataRefused("The metadata is too large.")
     try:
-        return json.loads(request.body)
+        return json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise MetadataRefused("The body is not valid JSON.") from exc
 
@@ -142,9 +147,18 @@ class RegistrationManagementView(AddressRateLimitMixin, DynamicClientRegistratio
     ratelimit_methods = ("GET", "PUT", "DELETE")
 
     def dispatch(self, request, *args, client_id: str = "", **kwargs):
-        token = parse_bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
-        self.registration = services.registration_for_token(client_id=client_id, token=token)
+        # Looked up after the rate limit (the mixin's dispatch), before the method handler.
+        self.client_id = client_id
         return super().dispatch(request, *args, client_id=client_id, **kwargs)
+
+    @property
+    def registration(self):
+        if not hasattr(self, "_registration"):
+            token = parse_bearer_token(self.request.META.get("HTTP_AUTHORIZATION", ""))
+            self._registration = services.registration_for_token(
+                client_id=self.client_id, token=token
+            )
+        return self._registration
 
     def _refusal(self, request):
         token_sent = parse_bearer_token(request.META.get("HTTP_AUTHORIZATION", "")) is not None
