@@ -64,6 +64,9 @@ class InitialAccessTokenAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # read-only once issued; revoke with the action
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the audit log and its clients keep pointing here
+
     def has_revoke_permission(self, request):
         return request.user.has_perm("portal_server.change_initialaccesstoken")
 
