@@ -14,7 +14,8 @@ call and then asks the validator; we read the token from the ``Authorization`` h
 Either check falls back to the database when the token cache fails: a Redis outage is slower
 checks and one warning a minute, never a 500.
 
-A refused token answers 401 ``invalid_token`` with DOT's challenge (``authenticate_header``).
+A refused token answers 401 ``invalid_token`` with DOT's challenge (``authenticate_header``),
+plus RFC 9728's ``resource_metadata`` naming the API's metadata document.
 """
 
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
@@ -22,6 +23,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
 from oauth_portal.server import access_tokens, registry
+from oauth_portal.server.resource_metadata import metadata_url_for_path
 
 
 def bearer_token_in_header(request) -> str | None:
@@ -40,6 +42,13 @@ class BearerTokenAuthentication(OAuth2Authentication):
         if access_tokens.looks_like_jwt(token):
             return self._authenticate_jwt(request, token)
         return self._authenticate_opaque(request, token)
+
+    def authenticate_header(self, request):
+        """DOT's RFC 6750 challenge, unchanged, with ``resource_metadata`` (RFC 9728 §5.1)
+        appended when the path belongs to an API in the registry."""
+        challenge = super().authenticate_header(request)
+        url = metadata_url_for_path(request._request, request.path)
+        return f'{challenge},resource_metadata="{url}"' if url else challenge
 
     def _authenticate_opaque(self, request, token):
         core_request = OAuthlibRequest(uri=request.path, http_method=request.method)

@@ -344,10 +344,22 @@ PORTAL_SIGNING_KEY_CACHE_SECONDS = env_int("PORTAL_SIGNING_KEY_CACHE_SECONDS", 3
 # decrypt. Empty: a key derived from DJANGO_SECRET_KEY. See oauth_portal/server/signing_keys.py.
 PORTAL_SIGNING_KEY_ENCRYPTION_KEYS = env_fernet_keys("PORTAL_SIGNING_KEY_ENCRYPTION_KEYS")
 
+# Dynamic client registration (RFC 7591): closed unless an admin-issued initial access token
+# is sent, or this opens it to anyone; registrations per address (successful ones included).
+PORTAL_DYNAMIC_REGISTRATION_OPEN = env_bool("PORTAL_DYNAMIC_REGISTRATION_OPEN", False)
+PORTAL_RATELIMIT_REGISTRATION_PER_IP = env_rate(
+    "PORTAL_RATELIMIT_REGISTRATION_PER_IP", default="60/h"
+)
+# Discovery's op_policy_uri and op_tos_uri: absolute URLs or URL names; empty leaves them out.
+PORTAL_OP_POLICY_URL = env.str("PORTAL_OP_POLICY_URL", default="")
+PORTAL_OP_TOS_URL = env.str("PORTAL_OP_TOS_URL", default="")
+
 # The apps' DOT settings (our hooks, the RFC 9700 flags), with the values our environment sets.
 OAUTH2_PROVIDER = {
     **portal_defaults.OAUTH2_PROVIDER,
     "OIDC_ISS_ENDPOINT": env.str("PORTAL_ISSUER", default=""),
+    # An https URL as client_id, its metadata document fetched (client_id_documents.py).
+    "CIMD_ENABLED": env_bool("PORTAL_CLIENT_ID_METADATA_DOCUMENTS", False),
     "ACCESS_TOKEN_EXPIRE_SECONDS": PORTAL_ACCESS_TOKEN_SECONDS,
     "ID_TOKEN_EXPIRE_SECONDS": PORTAL_ACCESS_TOKEN_SECONDS,
     "REFRESH_TOKEN_EXPIRE_SECONDS": PORTAL_REFRESH_TOKEN_SECONDS,

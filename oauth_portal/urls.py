@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from oauth_portal.observability.views import MetricsView
 from oauth_portal.server.health import LivenessView, ReadinessView
 from oauth_portal.server.views import OAuthServerMetadataView
+from oauth_portal.server.views.resource_metadata import ProtectedResourceMetadataView
 from oauth_portal.views import DemoCallbackView, HealthView
 
 urlpatterns = [
@@ -16,6 +17,13 @@ urlpatterns = [
         ".well-known/oauth-authorization-server/<path:issuer_path>",
         OAuthServerMetadataView.as_view(),
         name="oauth-server-metadata-issuer",
+    ),
+    # RFC 9728: each API's metadata, at its served path or its identifier's path on this host
+    # (oauth_portal/server/resource_metadata.py).
+    path(
+        ".well-known/oauth-protected-resource/<path:resource_path>",
+        ProtectedResourceMetadataView.as_view(),
+        name="oauth-protected-resource-metadata",
     ),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("oauth_portal.portal.urls")),

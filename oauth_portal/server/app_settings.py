@@ -40,6 +40,16 @@ DEFAULTS = {
     "PORTAL_HOME_URL": "/",
     "PORTAL_LOGOUT_URL": "logout",
     "PORTAL_PASSWORD_RESET_URL": "password_reset",
+    # Dynamic client registration (RFC 7591): open to anyone, or (the default) only with an
+    # initial access token issued in the admin; registrations per address (successful ones
+    # too: each creates a client).
+    "PORTAL_DYNAMIC_REGISTRATION_OPEN": False,
+    "PORTAL_RATELIMIT_REGISTRATION_PER_IP": "60/h",
+    # Discovery's human-readable links: URL names or absolute URLs; empty omits the entry.
+    "PORTAL_SERVICE_DOCUMENTATION_URL": "portal:index",
+    "PORTAL_RESOURCE_DOCUMENTATION_URL": "portal:apis",
+    "PORTAL_OP_POLICY_URL": "",
+    "PORTAL_OP_TOS_URL": "",
 }
 
 

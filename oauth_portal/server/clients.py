@@ -20,11 +20,20 @@ from oauth_portal.server.tokens import tokens_revoke
 
 
 @transaction.atomic
-def application_register(*, owner, actor=None, secret: str | None = None, request=None, **fields):
+def application_register(
+    *,
+    owner,
+    actor=None,
+    secret: str | None = None,
+    request=None,
+    audit_details: dict | None = None,
+    **fields,
+):
     """Create a client for ``owner`` and return ``(application, plain_secret)``.
 
     The secret is returned once (confidential clients only) and stored hashed. With
-    ``PORTAL_REQUIRE_APPROVAL`` the app starts pending: usable only by its developer.
+    ``PORTAL_REQUIRE_APPROVAL`` the app starts pending: usable only by its developer (an app
+    with no owner, registered by a client itself, only once an admin approves it).
     """
 
     allowed_scopes = fields.pop("allowed_scopes", None)
@@ -50,6 +59,7 @@ def application_register(*, owner, actor=None, secret: str | None = None, reques
         application=application,
         kind=application.kind,
         status=application.status,
+        **(audit_details or {}),
     )
     return application, plain_secret
 

@@ -185,6 +185,15 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # RFC 7591/7592 at /o/register/ (our views): listed in discovery; closed unless an initial
+    # access token or PORTAL_DYNAMIC_REGISTRATION_OPEN opens it.
+    "DCR_ENABLED": True,
+    # Client ID metadata documents (an https URL as client_id): off unless the operator turns
+    # them on; fetched by our SSRF-hardened fetcher with tight limits (client_id_documents.py).
+    "CIMD_ENABLED": False,
+    "CIMD_METADATA_FETCHER": "oauth_portal.server.client_id_documents.PortalMetadataFetcher",
+    "CIMD_FETCH_TIMEOUT_SECONDS": 3,
+    "CIMD_MAX_DOCUMENT_SIZE": 5 * 1024,
     # Our admin classes: services for every change, and never a secret or token value on screen.
     "APPLICATION_ADMIN_CLASS": "oauth_portal.server.admin.clients.ApplicationAdmin",
     "ACCESS_TOKEN_ADMIN_CLASS": "oauth_portal.server.admin.tokens.AccessTokenAdmin",
@@ -244,7 +253,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- CORS: browser clients may call only these paths; which origins may is decided per request
 # from the registered public clients (cors.py), plus PORTAL_CORS_EXTRA_ORIGINS.
-CORS_URLS_REGEX = r"^/(o/(token|userinfo|revoke_token)/|api/).*$"
+CORS_URLS_REGEX = r"^/(o/(token|userinfo|revoke_token|register)/|api/).*$"
 
 # --- Content-Security-Policy (django-csp 4): no inline script on any of the apps' pages, no
 # framing. Inline styles are allowed (the admin uses style attributes); images may come from

@@ -20,6 +20,7 @@ from oauthlib.oauth2.rfc6749 import errors, utils
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import (
     bearer,
+    client_id_documents,
     client_secret_lifecycle,
     custom_claims,
     ratelimits,
@@ -75,6 +76,15 @@ class PortalOAuth2Validator(OAuth2Validator):
             return False
         ratelimits.client_authenticated(client_id)
         return True
+
+    def _load_application(self, client_id, request):
+        """DOT's lookup, which may fetch a client ID metadata document; a client made from one
+        then gets the scopes it names (``client_id_documents``)."""
+        client_id_documents.fetched_document_forget()
+        application = super()._load_application(client_id, request)
+        if application is not None:
+            client_id_documents.fetched_document_apply(application)
+        return application
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         """A request must name at least one scope, each one the app may ask for.

@@ -23,6 +23,13 @@ urlpatterns = [
     path(".well-known/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
     path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
     path("logout/", views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
+    # RFC 7591 registration and RFC 7592 management, under DOT's URL names.
+    path("register/", views.RegistrationView.as_view(), name="dcr-register"),
+    path(
+        "register/<str:client_id>/",
+        views.RegistrationManagementView.as_view(),
+        name="dcr-register-management",
+    ),
     # RFC 8414 fallback form (issuer + /.well-known/oauth-authorization-server); the root form
     # is mounted in oauth_portal/urls.py.
     path(

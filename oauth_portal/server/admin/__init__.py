@@ -4,4 +4,11 @@ The client and token admins (``clients.py``, ``tokens.py``) are registered by DO
 ``OAUTH2_PROVIDER["*_ADMIN_CLASS"]``; the rest register themselves when imported here.
 """
 
-from oauth_portal.server.admin import claims, consents, keys, registry, roles  # noqa: F401
+from oauth_portal.server.admin import (  # noqa: F401
+    claims,
+    consents,
+    keys,
+    registration,
+    registry,
+    roles,
+)

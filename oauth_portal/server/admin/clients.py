@@ -68,7 +68,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
         "authorized_users",
         "live_tokens",
     )
-    list_filter = ("status", KindFilter, FirstPartyFilter, "client_type")
+    list_filter = ("status", KindFilter, FirstPartyFilter, "client_type", "registration_source")
     search_fields = ("name", "client_id", "user__username", "user__email")
     ordering = ("-created",)
     filter_horizontal = ("allowed_scopes", "required_scopes")

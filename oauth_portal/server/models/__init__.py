@@ -11,6 +11,7 @@ from oauth_portal.server.models.clients import (
 from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
 from oauth_portal.server.models.ratecounters import RateCounter
+from oauth_portal.server.models.registration import DynamicRegistration, InitialAccessToken
 from oauth_portal.server.models.registry import ApiResource, Scope
 from oauth_portal.server.models.roles import Role, RoleAssignment
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
@@ -23,6 +24,8 @@ __all__ = [
     "ClientSecret",
     "Consent",
     "CustomClaim",
+    "DynamicRegistration",
+    "InitialAccessToken",
     "JwtAccessToken",
     "RateCounter",
     "RedeemedCode",

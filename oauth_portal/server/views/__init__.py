@@ -12,6 +12,10 @@ from oauth_portal.server.views.oidc import (
     RPInitiatedLogoutView,
     UserInfoView,
 )
+from oauth_portal.server.views.registration import (
+    RegistrationManagementView,
+    RegistrationView,
+)
 from oauth_portal.server.views.token import IntrospectTokenView, RevokeTokenView, TokenView
 
 __all__ = [
@@ -21,6 +25,8 @@ __all__ = [
     "JwksInfoView",
     "OAuthServerMetadataView",
     "RPInitiatedLogoutView",
+    "RegistrationManagementView",
+    "RegistrationView",
     "RevokeTokenView",
     "TokenView",
     "UserInfoView",

@@ -19,6 +19,7 @@ from oauth_portal.server import consents, input_rules
 from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
+from oauth_portal.server.response_modes import FORM_POST, form_post_response, request_refusal
 from oauth_portal.server.views.common import (
     CONSENT_TEMPLATE,
     authorize_error_page,
@@ -59,6 +60,8 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
                 error="invalid_request",
                 description="Repeated parameter: " + ", ".join(repeated_parameters(request.GET)),
             )
+        if (refusal := request_refusal(request.GET)) is not None:
+            return authorize_error_page(request, error=refusal[0], description=refusal[1])
         if (with_resource := audience_as_resource(request.GET)) is not None:
             # DOT reads request.GET; our validator and oauthlib read the query string.
             request.GET = with_resource
@@ -87,6 +90,7 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
         if "none" in prompt:
             return self.redirect(self.error_redirect_url("consent_required"), application)
         context.update(consent_page_context(need))
+        context["response_mode"] = self.request.GET.get("response_mode", "")
         return super().render_to_response(context, **response_kwargs)
 
     def approve_from_stored_consent(self, application):
@@ -102,6 +106,11 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
             separator = "&" if "?" in redirect_to else "?"
             redirect_to = f"{redirect_to}{separator}{urlencode({'iss': issuer})}"
+        # The consent form carries the mode the request asked for (a hidden field).
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
+        if params.get("response_mode") == FORM_POST:
+            name = getattr(application, "name", "")
+            return form_post_response(self.request, redirect_to, application_name=name)
         return super().redirect(redirect_to, application)
 
     def error_response(self, error, application, **kwargs):

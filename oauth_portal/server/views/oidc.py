@@ -20,6 +20,7 @@ from oauth2_provider.utils import jwk_from_pem
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import input_rules, signing_keys
+from oauth_portal.server.discovery import standards_metadata
 from oauth_portal.server.oauth_server import SUPPORTED_GRANT_TYPES
 from oauth_portal.server.views.common import labelled_as_json, public_json_document
 
@@ -52,6 +53,7 @@ class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
             "token_endpoint_auth_methods_supported"
         ]
         document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
+        document.update(standards_metadata(request, self._get_endpoint_url))
         return public_json_document(document)
 
 
@@ -68,6 +70,7 @@ class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
         # DOT lists the JWKS only when the OIDC_RSA_PRIVATE_KEY setting is set; ours never is.
         if oauth2_settings.OIDC_ENABLED:
             document["jwks_uri"] = self._get_endpoint_url(request, "jwks-info", required=True)
+        document.update(standards_metadata(request, self._get_endpoint_url))
         return public_json_document(document)
 
 
