@@ -1,7 +1,8 @@
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from apis.exceptions import InsufficientScope
+from apis.exceptions import InsufficientScope, NoSuchOperation
+from oauth_portal.server import operation_scopes
 
 
 class TokenHasMethodScope(BasePermission):
@@ -22,6 +23,30 @@ class TokenHasMethodScope(BasePermission):
             return True  # DRF answers 405 for a method the view does not have.
         if not token.allow_scopes(required):
             raise InsufficientScope(required)
+        return True
+
+
+class TokenHasOperationScope(BasePermission):
+    """The bearer token must carry the scope the registry names for this method and path.
+
+    An admin or the API's publisher declares the operations (``ApiOperation``: method, path
+    template relative to the API's base path, scope); they are read from the per-process
+    registry snapshot, so the check costs no query. A request no declared operation matches is
+    refused, 403 ``insufficient_scope`` without a scope to name: no token can reach an
+    undeclared endpoint (deny by default). No token means 401 (DRF asks for authentication).
+    """
+
+    scopes_from_registry = True  # the portal's OpenAPI document reads the same registry
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if token is None or not hasattr(token, "allow_scopes"):
+            return False
+        scope = operation_scopes.scope_required(path=request.path, method=request.method)
+        if scope is None:
+            raise NoSuchOperation(request.method)
+        if not token.allow_scopes([scope]):
+            raise InsufficientScope([scope])
         return True
 
 

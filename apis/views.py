@@ -3,7 +3,7 @@ from rest_framework import generics
 
 from apis import services
 from apis.models import Color
-from apis.permissions import TokenHasMethodScope, TokenHasUser
+from apis.permissions import TokenHasOperationScope, TokenHasUser
 from apis.serializers import ColorSerializer
 
 
@@ -19,11 +19,11 @@ from apis.serializers import ColorSerializer
     ),
 )
 class ColorListCreateApi(generics.ListCreateAPIView):
-    """The sample Colors API: the token's user reads and saves their colors."""
+    """The sample Colors API: the token's user reads and saves their colors. The scope each
+    operation needs is the registry's (``apis/migrations/0006_colors_api_operations.py``)."""
 
     serializer_class = ColorSerializer
-    permission_classes = [TokenHasMethodScope, TokenHasUser]
-    required_scopes_by_method = {"GET": ["colors:read"], "POST": ["colors:write"]}
+    permission_classes = [TokenHasOperationScope, TokenHasUser]
 
     def get_queryset(self):
         return Color.objects.filter(owner=self.request.user)
