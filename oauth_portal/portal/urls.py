@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from oauth_portal.portal import playground_views as playground_views
+from oauth_portal.portal import publisher_urls
 from oauth_portal.portal import views as views
 
 # Loaded with the URLconf, before any schema is generated: the OpenAPI extension for our scopes.
@@ -80,3 +81,6 @@ urlpatterns = [
         name="api-docs-oauth2-redirect",
     ),
 ]
+
+# API publishers' pages (/portal/publish/).
+urlpatterns += publisher_urls.urlpatterns
