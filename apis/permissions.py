@@ -31,9 +31,10 @@ class TokenHasOperationScope(BasePermission):
 
     An admin or the API's publisher declares the operations (``ApiOperation``: method, path
     template relative to the API's base path, scope); they are read from the per-process
-    registry snapshot, so the check costs no query. A request no declared operation matches is
-    refused, 403 ``insufficient_scope`` without a scope to name: no token can reach an
-    undeclared endpoint (deny by default). No token means 401 (DRF asks for authentication).
+    registry snapshot, so the check costs no query. A request the view would serve but no
+    declared operation matches is refused, 403 ``insufficient_scope`` without a scope to name:
+    no token can reach an undeclared endpoint (deny by default). A method the view does not
+    have stays DRF's 405. No token means 401 (DRF asks for authentication).
     """
 
     scopes_from_registry = True  # the portal's OpenAPI document reads the same registry
@@ -42,6 +43,8 @@ class TokenHasOperationScope(BasePermission):
         token = request.auth
         if token is None or not hasattr(token, "allow_scopes"):
             return False
+        if request.method not in view.allowed_methods:
+            return True  # DRF answers 405: the view has nothing to reach with this method.
         scope = operation_scopes.scope_required(path=request.path, method=request.method)
         if scope is None:
             raise NoSuchOperation(request.method)
