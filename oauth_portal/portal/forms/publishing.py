@@ -56,9 +56,9 @@ class ScopeFieldsMixin(forms.Form):
         help_text="What apps ask for, e.g. orders:read. No spaces.",
     )
     scope_description = forms.CharField(
-        label="What users read on the consent page",
+        label="Consent sentence",
         max_length=200,
-        help_text='A short sentence in the user\'s words, e.g. "See your orders".',
+        help_text='What users read on the consent page, in their words: "See your orders".',
     )
 
     def clean_scope_name(self) -> str:
