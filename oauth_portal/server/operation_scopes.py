@@ -6,7 +6,7 @@ query. The rules, as Azure API Management and Mashery apply per-operation scopes
 - the path is taken relative to the API's ``base_path`` (``/api/colors/5/`` under
   ``/api/colors/`` is ``/5/``) and matched against each operation's template, where
   ``{name}`` matches one path segment; the most literal template wins;
-- ``HEAD`` and ``OPTIONS`` need what ``GET`` needs unless an operation names them;
+- ``HEAD`` and ``OPTIONS`` need what ``GET`` needs (as DRF's own scope permissions treat them);
 - a request no operation matches is refused (deny by default): an endpoint nobody declared
   must not become reachable with any token by accident.
 """
@@ -66,8 +66,5 @@ def scope_required(*, path: str, method: str) -> str | None:
     rules = registry.snapshot().operations.get(api.identifier, ())
     relative = relative_path(path, api.base_path)
     matching = [rule for rule in rules if rule.pattern.match(relative)]
-    for wanted in (method, "GET") if method in _READ_ALIASES else (method,):
-        for rule in matching:
-            if rule.method == wanted:
-                return rule.scope
-    return None
+    wanted = "GET" if method in _READ_ALIASES else method
+    return next((rule.scope for rule in matching if rule.method == wanted), None)
