@@ -332,3 +332,30 @@ def test_the_openapi_document_names_each_colors_operations_scope(client):
 
     assert paths["/api/colors/"]["get"]["security"] == [{"oauth2": ["colors:read"]}]
     assert paths["/api/colors/"]["post"]["security"] == [{"oauth2": ["colors:write"]}]
+
+
+def test_a_scope_added_to_a_published_api_can_be_asked_for_at_once(
+    client, admin_client, as_publisher, orders_api, service_app
+):
+    publish(admin_client, orders_api)
+    as_publisher.post(
+        reverse("portal:publisher-scope-add", args=[orders_api.pk]),
+        {"scope_name": "orders:write", "scope_description": "Place orders for you"},
+    )
+
+    response = client_credentials(client, service_app, scope="orders:write", resource=ORDERS)
+
+    assert response.status_code == 200
+    assert response.json()["scope"] == "orders:write"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("name", "x" * 100_000), ("identifier", "api://" + "o" * 100_000), ("scope_name", "a\x00b")],
+)
+def test_hostile_values_are_refused_and_change_nothing(as_publisher, field, value):
+    response = as_publisher.post(reverse("portal:publisher-api-submit"), {**NEW_API, field: value})
+
+    assert 400 <= response.status_code < 500 or response.context["form"].errors
+    assert not ApiResource.objects.filter(status="pending").exists()
+    assert not Scope.objects.filter(name__startswith="orders").exists()
