@@ -51,6 +51,15 @@ class ApiOperationInline(admin.TabularInline):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "scope":
+            # Scopes are added and deleted in the Scopes inline above, through the services.
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
 
 @admin.register(ApiResource)
 class ApiResourceAdmin(admin.ModelAdmin):
