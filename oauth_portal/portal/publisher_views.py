@@ -127,13 +127,17 @@ class PublisherScopeAddView(PublisherApiDetailView):
         form = forms.ScopeAddForm(request.POST)
         if not form.is_valid():
             return self.render_page(scope_form=form, status=400)
-        publishing.scope_add(
-            api=self.api,
-            actor=request.user,
-            name=form.cleaned_data["scope_name"],
-            description=form.cleaned_data["scope_description"],
-            request=request,
-        )
+        try:
+            publishing.scope_add(
+                api=self.api,
+                actor=request.user,
+                name=form.cleaned_data["scope_name"],
+                description=form.cleaned_data["scope_description"],
+                request=request,
+            )
+        except ValidationError as error:  # the model's backstop, e.g. a name taken meanwhile
+            form.add_error(None, error.messages)
+            return self.render_page(scope_form=form, status=400)
         messages.success(request, f"Added the scope {form.cleaned_data['scope_name']}.")
         return self.api_redirect()
 
@@ -182,7 +186,11 @@ class PublisherOperationAddView(PublisherApiDetailView):
         if not form.is_valid():
             return self.render_page(operation_form=form, status=400)
         operation = ApiOperation(api=self.api, **form.cleaned_data)
-        publishing.operation_save(operation=operation, actor=request.user, request=request)
+        try:
+            publishing.operation_save(operation=operation, actor=request.user, request=request)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.render_page(operation_form=form, status=400)
         messages.success(request, f"Added {operation}.")
         return self.api_redirect()
 
