@@ -1,15 +1,17 @@
 """An API publisher, in a real browser: registers an API with an api:// identifier, adds a
 scope and an operation, waits for an admin's approval, then finds it in the catalogue.
+Authlib, as a service client, is refused the API's scope until then and gets a token after.
 Screenshots under test-artifacts/: publisher-apis, publisher-api-submit, publisher-api,
 catalogue-with-published-api (390 px wide, as a phone), and the same at 1280 (*-desktop)."""
 
 import pytest
+from authlib.integrations.requests_client import OAuth2Session
 from django.contrib.auth.models import Group
 
 from oauth_portal.server import publishing
 from oauth_portal.server.models import ApiResource
 from tests.e2e.conftest import needs_chromium
-from tests.factories import UserFactory
+from tests.factories import CLIENT_SECRET, ApplicationFactory, UserFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -33,6 +35,19 @@ def sign_in(page, server_url, username):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/portal/")
+
+
+def service_token(server_url, app):
+    """Client credentials with Authlib, for the Orders API."""
+    oauth = OAuth2Session(
+        client_id=app.client_id,
+        client_secret=CLIENT_SECRET,
+        token_endpoint_auth_method="client_secret_basic",
+        scope="orders:read",
+    )
+    return oauth.fetch_token(
+        f"{server_url}/o/token/", grant_type="client_credentials", resource="api://orders"
+    )
 
 
 def test_a_publisher_registers_an_api_that_appears_once_an_admin_publishes_it(
@@ -69,8 +84,13 @@ def test_a_publisher_registers_an_api_that_appears_once_an_admin_publishes_it(
 
     page.goto(f"{server_url}/portal/apis/")
     expect(page.get_by_text("Orders API")).to_have_count(0)
+    service = ApplicationFactory(authorization_grant_type="client-credentials", redirect_uris="")
+    with pytest.raises(Exception, match="invalid_target|invalid_scope"):
+        service_token(server_url, service)
 
     publishing.api_publish(api=ApiResource.objects.get(identifier="api://orders"), actor=None)
+
+    assert service_token(server_url, service)["scope"] == "orders:read"
 
     page.goto(f"{server_url}/portal/publish/")
     expect(page.get_by_text("Published")).to_be_visible()
