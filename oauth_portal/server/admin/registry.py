@@ -90,6 +90,10 @@ class ApiResourceAdmin(admin.ModelAdmin):
             api=obj, actor=request.user, changed=form.changed_data, request=request
         )
 
+    def get_inlines(self, request, obj):
+        # An operation requires one of the API's scopes, which exist only once it is saved.
+        return self.inlines if obj is not None else [ScopeInline]
+
     def save_formset(self, request, form, formset, change):
         if formset.model is ApiOperation:
             return self.save_operations(request, formset)
