@@ -45,6 +45,17 @@ class InsufficientPermission(InsufficientScope):
         )
 
 
+class NoSuchOperation(InsufficientScope):
+    """A valid token, but no operation the API declares matches the request: no scope can
+    grant it, so the answer names none (RFC 6750 §3 makes ``scope`` optional)."""
+
+    def __init__(self, method: str):
+        self.scopes = []
+        exceptions.PermissionDenied.__init__(
+            self, detail=f"This API declares no {method} operation at this path."
+        )
+
+
 def bearer_exception_handler(exc, context):
     """DRF's handler, plus RFC 6750 ``error`` values in the body and ``WWW-Authenticate``.
 
@@ -64,14 +75,12 @@ def bearer_exception_handler(exc, context):
     request = context.get("request")
     if isinstance(exc, InsufficientScope):
         scope = " ".join(exc.scopes)
-        response["WWW-Authenticate"] = (
-            f'Bearer realm="api",error="insufficient_scope",scope="{scope}"'
+        response["WWW-Authenticate"] = 'Bearer realm="api",error="insufficient_scope"' + (
+            f',scope="{scope}"' if scope else ""
         )
-        response.data = {
-            "error": "insufficient_scope",
-            "error_description": str(exc.detail),
-            "scope": scope,
-        }
+        response.data = {"error": "insufficient_scope", "error_description": str(exc.detail)}
+        if scope:
+            response.data["scope"] = scope
     elif isinstance(exc, UserTokenRequired):
         response["WWW-Authenticate"] = (
             f'Bearer realm="api",error="insufficient_scope",error_description="{exc.detail}"'

@@ -1,7 +1,12 @@
 from rest_framework.permissions import BasePermission
 
-from apis.exceptions import InsufficientPermission, InsufficientScope, UserTokenRequired
-from oauth_portal.server import access_tokens, registry, roles, token_claims
+from apis.exceptions import (
+    InsufficientPermission,
+    InsufficientScope,
+    NoSuchOperation,
+    UserTokenRequired,
+)
+from oauth_portal.server import access_tokens, operation_scopes, registry, roles, token_claims
 
 
 class TokenHasMethodScope(BasePermission):
@@ -22,6 +27,33 @@ class TokenHasMethodScope(BasePermission):
             return True  # DRF answers 405 for a method the view does not have.
         if not token.allow_scopes(required):
             raise InsufficientScope(required)
+        return True
+
+
+class TokenHasOperationScope(BasePermission):
+    """The bearer token must carry the scope the registry names for this method and path.
+
+    An admin or the API's publisher declares the operations (``ApiOperation``: method, path
+    template relative to the API's base path, scope); they are read from the per-process
+    registry snapshot, so the check costs no query. A request the view would serve but no
+    declared operation matches is refused, 403 ``insufficient_scope`` without a scope to name:
+    no token can reach an undeclared endpoint (deny by default). A method the view does not
+    have stays DRF's 405. No token means 401 (DRF asks for authentication).
+    """
+
+    scopes_from_registry = True  # the portal's OpenAPI document reads the same registry
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if token is None or not hasattr(token, "allow_scopes"):
+            return False
+        if request.method not in view.allowed_methods:
+            return True  # DRF answers 405: the view has nothing to reach with this method.
+        scope = operation_scopes.scope_required(path=request.path, method=request.method)
+        if scope is None:
+            raise NoSuchOperation(request.method)
+        if not token.allow_scopes([scope]):
+            raise InsufficientScope([scope])
         return True
 
 

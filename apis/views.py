@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 from apis import palettes, services
 from apis.models import Color
-from apis.permissions import TokenHasMethodScope, TokenHasUser
+from apis.permissions import TokenHasOperationScope, TokenHasUser
 from apis.serializers import ColorSerializer, PaletteSerializer
 
 
@@ -23,11 +23,11 @@ from apis.serializers import ColorSerializer, PaletteSerializer
     ),
 )
 class ColorListCreateApi(generics.ListCreateAPIView):
-    """The sample Colors API: the token's user reads and saves their colors."""
+    """The sample Colors API: the token's user reads and saves their colors. The scope each
+    operation needs is the registry's (``apis/migrations/0006_colors_api_operations.py``)."""
 
     serializer_class = ColorSerializer
-    permission_classes = [TokenHasMethodScope, TokenHasUser]
-    required_scopes_by_method = {"GET": ["colors:read"], "POST": ["colors:write"]}
+    permission_classes = [TokenHasOperationScope, TokenHasUser]
 
     def get_queryset(self):
         return Color.objects.filter(owner=self.request.user)
@@ -49,8 +49,8 @@ class ColorListCreateApi(generics.ListCreateAPIView):
 class PaletteListApi(APIView):
     """Shared palettes: the part of the Colors API a service (no user on its token) may call."""
 
-    permission_classes = [TokenHasMethodScope]
-    required_scopes_by_method = {"GET": ["colors:read"]}
+    # Its scope comes from the registry, as the colors' do (GET /palettes/ -> colors:read).
+    permission_classes = [TokenHasOperationScope]
 
     def get(self, request):
         return Response(PaletteSerializer(palettes.palettes_shared(), many=True).data)

@@ -63,7 +63,7 @@ def application_tokens_per_day(*, application, days: int = 30) -> list[tuple]:
 
 def scope_catalogue() -> list[dict]:
     """Active scopes grouped for the portal: the OpenID Connect scopes (no API) first, then
-    each API (with its audience identifier and description) and its scopes."""
+    each published API (with its audience identifier and description) and its scopes."""
 
     groups = [
         {
@@ -72,7 +72,8 @@ def scope_catalogue() -> list[dict]:
             "scopes": list(Scope.objects.filter(is_active=True, api__isnull=True).order_by("pk")),
         }
     ]
-    for api in ApiResource.objects.prefetch_related("scopes").order_by("name"):
+    published = ApiResource.objects.filter(status=ApiResource.Status.PUBLISHED)
+    for api in published.prefetch_related("scopes").order_by("name"):
         scopes = sorted((s for s in api.scopes.all() if s.is_active), key=lambda s: s.name)
         groups.append({"api": api, "title": api.name, "scopes": scopes})
     return groups

@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from oauth_portal.portal import playground_service_views
+from oauth_portal.portal import playground_service_views, publisher_urls
 from oauth_portal.portal import playground_views as playground_views
 from oauth_portal.portal import views as views
 
@@ -86,3 +86,6 @@ urlpatterns = [
         name="api-docs-oauth2-redirect",
     ),
 ]
+
+# API publishers' pages (/portal/publish/).
+urlpatterns += publisher_urls.urlpatterns

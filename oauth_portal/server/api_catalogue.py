@@ -155,5 +155,6 @@ def scope_usage(*, scope) -> dict[str, int]:
         "pending authorization codes": carrying(get_grant_model().objects.filter(expires__gt=now)),
         "clients": Application.objects.filter(allowed_scopes=scope).count()
         + Application.objects.filter(required_scopes=scope).count(),
+        "operations": scope.operations.count() if scope.pk else 0,
     }
     return {where: count for where, count in usage.items() if count}

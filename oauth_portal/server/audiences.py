@@ -41,8 +41,8 @@ def token_audience_allows(request_uri: str, audiences: list[str]) -> bool:
 
 def resources_allowed_for(application) -> set[str]:
     """API identifiers ``application`` may ask a token for: the APIs of the scopes it may
-    request (every API when it has no explicit list)."""
-    apis = ApiResource.objects.all()
+    request (every API when it has no explicit list); never an API pending approval."""
+    apis = ApiResource.objects.filter(status=ApiResource.Status.PUBLISHED)
     if application.pk and application.allowed_scopes.exists():
         apis = apis.filter(Q(scopes__in=application.allowed_scopes.all())).distinct()
     return set(apis.values_list("identifier", flat=True))

@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "oauth_portal.portal.openapi.absolute_oauth_urls",
+        "oauth_portal.portal.openapi.registered_operations",
     ],
 }
 

@@ -16,7 +16,7 @@ Decisions that grant something stay on the database: which scopes an app may be 
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models.signals import post_delete, post_save
 
@@ -53,6 +53,8 @@ class Snapshot:
     api_of_scope: dict[str, str]  # scope name -> API identifier (OIDC scopes have none)
     scope_descriptions: dict[str, str]  # active scopes only
     custom_claims: tuple[Claim, ...] = ()
+    # API identifier -> its operations' rules (``operation_scopes``), most literal first.
+    operations: dict = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -60,7 +62,9 @@ _state: dict = {"snapshot": None, "expires": 0.0}
 
 
 def _read() -> Snapshot:
-    from oauth_portal.server.models import ApiResource, CustomClaim, Scope
+    from oauth_portal.server import operation_scopes
+    from oauth_portal.server.models import ApiOperation, ApiResource, CustomClaim, Scope
+    from oauth_portal.server.publishing import GRANTABLE_SCOPES
 
     apis = tuple(
         Api(identifier=identifier, base_path=base_path, access_token_format=token_format)
@@ -69,7 +73,7 @@ def _read() -> Snapshot:
         )
     )
     api_of_scope, descriptions = {}, {}
-    for name, description, api_identifier in Scope.objects.filter(is_active=True).values_list(
+    for name, description, api_identifier in Scope.objects.filter(GRANTABLE_SCOPES).values_list(
         "name", "description", "api__identifier"
     ):
         descriptions[name] = description
@@ -81,11 +85,15 @@ def _read() -> Snapshot:
             "key", "source", "attribute", "api__identifier", "in_id_token"
         )
     )
+    operations = operation_scopes.rules_from_rows(
+        ApiOperation.objects.values_list("api__identifier", "method", "path", "scope__name")
+    )
     return Snapshot(
         apis=apis,
         api_of_scope=api_of_scope,
         scope_descriptions=descriptions,
         custom_claims=claims,
+        operations=operations,
     )
 
 
@@ -127,8 +135,8 @@ def api_identifiers_owning(scopes) -> list[str]:
 
 
 def connect() -> None:
-    from oauth_portal.server.models import ApiResource, CustomClaim, Scope
+    from oauth_portal.server.models import ApiOperation, ApiResource, CustomClaim, Scope
 
-    for model in (ApiResource, Scope, CustomClaim):
+    for model in (ApiResource, Scope, CustomClaim, ApiOperation):
         for signal in (post_save, post_delete):
             signal.connect(forget, sender=model, dispatch_uid=f"registry-forget-{model.__name__}")

@@ -3,7 +3,8 @@
 from oauth2_provider.scopes import BaseScopes
 
 from oauth_portal.server import registry
-from oauth_portal.server.models import Scope
+from oauth_portal.server.models import ApiResource, Scope
+from oauth_portal.server.publishing import GRANTABLE_SCOPES
 
 
 class ScopeRegistry(BaseScopes):
@@ -20,12 +21,19 @@ class ScopeRegistry(BaseScopes):
 
     def get_available_scopes(self, application=None, request=None, *args, **kwargs) -> list[str]:
         """Active scopes the app may ask for (asked on every token request, so plain queries:
-        one for an app with an explicit list, the common case; two for an app without)."""
+        one for an app with an explicit list, the common case; two for an app without).
+        A scope of an API still pending approval is never available."""
         if application is not None and application.pk:
-            allowed = list(application.allowed_scopes.values_list("name", "is_active"))
+            allowed = list(
+                application.allowed_scopes.values_list("name", "is_active", "api__status")
+            )
             if allowed:
-                return [name for name, is_active in allowed if is_active]
-        return list(Scope.objects.filter(is_active=True).values_list("name", flat=True))
+                return [
+                    name
+                    for name, is_active, status in allowed
+                    if is_active and status in (None, ApiResource.Status.PUBLISHED)
+                ]
+        return list(Scope.objects.filter(GRANTABLE_SCOPES).values_list("name", flat=True))
 
     def get_default_scopes(self, application=None, request=None, *args, **kwargs) -> list[str]:
         return []

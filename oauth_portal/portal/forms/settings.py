@@ -10,6 +10,7 @@ from oauth_portal.portal.forms.validation import (
     redirect_uri_problem,
 )
 from oauth_portal.server.models import Application, Scope
+from oauth_portal.server.publishing import GRANTABLE_SCOPES
 
 OPENID_SCOPES = frozenset({"openid", "profile", "email"})
 
@@ -44,7 +45,7 @@ class LinesField(forms.CharField):
 def _scope_field(label: str) -> forms.ModelMultipleChoiceField:
     return forms.ModelMultipleChoiceField(
         label=label,
-        queryset=Scope.objects.filter(is_active=True),
+        queryset=Scope.objects.filter(GRANTABLE_SCOPES),
         to_field_name="name",
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal_server', '0005_roles_and_custom_claims'),
+        ('portal_server', '0006_api_publishing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

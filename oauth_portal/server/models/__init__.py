@@ -10,6 +10,7 @@ from oauth_portal.server.models.clients import (
 )
 from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
+from oauth_portal.server.models.operations import ApiOperation
 from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registration import DynamicRegistration, InitialAccessToken
 from oauth_portal.server.models.registry import ApiResource, Scope
@@ -17,6 +18,7 @@ from oauth_portal.server.models.roles import Role, RoleAssignment
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
 
 __all__ = [
+    "ApiOperation",
     "LOOPBACK_HOSTS",
     "LOOPBACK_IP_HOSTS",
     "ApiResource",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -31,6 +32,10 @@ class ApiResource(models.Model):
     class TokenFormat(models.TextChoices):
         OPAQUE = "opaque", "Opaque (checked against the server)"
         JWT = "jwt", "JWT (RFC 9068, verified with the server's keys)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        PUBLISHED = "published", "Published"
 
     name = models.CharField(max_length=100, unique=True)
     # Any absolute URI (RFC 8707), as DOT checks a ``resource``: https://api.example.test/colors,
@@ -70,6 +75,23 @@ class ApiResource(models.Model):
         "Enable RBAC). Off: roles and permissions are claims in the token, for the API to check.",
     )
     created = models.DateTimeField(auto_now_add=True)
+    # Publishing (oauth_portal/server/publishing.py): an API registered by a publisher in the
+    # portal waits for an admin; until published, its scopes cannot be granted. APIs an admin
+    # creates are published at once.
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        db_index=True,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="published_apis",
+        help_text="The publisher who manages this API in the developer portal.",
+    )
 
     class Meta:
         ordering = ["name"]
