@@ -11,19 +11,23 @@ from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
 from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registry import ApiResource, Scope
+from oauth_portal.server.models.subscriptions import ApiUsage, SandboxTester, Subscription
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
 
 __all__ = [
     "LOOPBACK_HOSTS",
     "LOOPBACK_IP_HOSTS",
     "ApiResource",
+    "ApiUsage",
     "Application",
     "ClientSecret",
     "Consent",
     "JwtAccessToken",
     "RateCounter",
     "RedeemedCode",
+    "SandboxTester",
     "Scope",
     "SigningKey",
+    "Subscription",
     "is_acceptable_origin",
 ]

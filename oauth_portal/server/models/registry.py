@@ -64,6 +64,12 @@ class ApiResource(models.Model):
         help_text="Clients that serve this API: they may introspect any token issued for it, "
         "not only their own.",
     )
+    subscription_requires_approval = models.BooleanField(
+        default=False,
+        help_text="Each app's subscription waits for an administrator's (or the API's "
+        "publisher's) approval; until then the app cannot get this API's scopes, whatever its "
+        "allowed scopes say.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
