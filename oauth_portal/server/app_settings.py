@@ -39,6 +39,8 @@ DEFAULTS = {
     "PORTAL_SUBSCRIPTION_DECIDER": "oauth_portal.server.subscriptions.staff_may_decide",
     # Count each app's calls to our APIs per day (oauth_portal/server/api_usage.py).
     "PORTAL_API_USAGE_COUNTING": True,
+    # How often each process writes the calls it counted (0: on every call).
+    "PORTAL_API_USAGE_FLUSH_SECONDS": 10,
     # Browser origins allowed besides those registered on public clients.
     "PORTAL_CORS_EXTRA_ORIGINS": [],
     # The host site's pages the sign-in-facing pages link to: URL names or paths (a name that

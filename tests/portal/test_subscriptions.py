@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import registry, subscriptions
+from oauth_portal.server import api_usage, registry, subscriptions
 from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
 from tests.factories import ApplicationFactory, ScopeFactory, UserFactory
 from tests.oauth_helpers import basic_auth, get_code, redeem, token_request
@@ -18,6 +18,15 @@ pytestmark = pytest.mark.django_db
 
 COLORS = "https://api.example.test/colors"
 SUBSCRIPTIONS = "admin:portal_server_subscription_changelist"
+
+
+@pytest.fixture(autouse=True)
+def usage_written_on_every_call(settings):
+    """Usage is written in batches; here each call writes, from a clean slate."""
+    settings.PORTAL_API_USAGE_FLUSH_SECONDS = 0
+    api_usage.forget()
+    yield
+    api_usage.forget()
 
 
 @pytest.fixture
@@ -308,3 +317,26 @@ def test_counting_a_call_costs_one_statement(developer, colors, user, settings):
     counted = statements()
     settings.PORTAL_API_USAGE_COUNTING = False
     assert counted == statements() + 1
+
+
+def test_counts_are_written_in_batches(developer, colors, user, settings):
+    """Between writes a call costs no statement; the next write carries every call since."""
+    app = ApplicationFactory(user=developer)
+    subscribe(developer, app, colors)
+    browser = Client()
+    browser.force_login(user)
+    code, verifier = get_code(browser, app, scope="openid colors:read")
+    bearer = f"Bearer {redeem(browser, app, code, verifier).json()['access_token']}"
+    Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer)  # written at once (interval 0)
+    settings.PORTAL_API_USAGE_FLUSH_SECONDS = 3600
+    Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer)
+    Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer)
+    app_page = reverse("portal:application-detail", args=[app.pk])
+
+    usage = portal_of(developer).get(app_page).context["subscriptions"]["rows"][0]["usage"]
+    assert usage["today"] == 1
+
+    settings.PORTAL_API_USAGE_FLUSH_SECONDS = 0
+    Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer)
+    usage = portal_of(developer).get(app_page).context["subscriptions"]["rows"][0]["usage"]
+    assert usage["today"] == 4
