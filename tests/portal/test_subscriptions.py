@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.portal.playground_views import scope_names_for
 from oauth_portal.server import api_usage, registry, subscriptions
 from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
 from tests.factories import ApplicationFactory, ScopeFactory, UserFactory
@@ -340,3 +341,16 @@ def test_counts_are_written_in_batches(developer, colors, user, settings):
     Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer)
     usage = portal_of(developer).get(app_page).context["subscriptions"]["rows"][0]["usage"]
     assert usage["today"] == 4
+
+
+def test_the_playground_offers_only_the_scopes_a_subscribed_app_may_ask_for(
+    developer, colors, orders
+):
+    app = ApplicationFactory(user=developer)
+    portal = portal_of(developer)
+    portal.post(reverse("portal:application-subscribe", args=[app.pk]), {"api": colors.pk})
+    portal.post(reverse("portal:application-subscribe", args=[app.pk]), {"api": orders.pk})
+
+    offered = scope_names_for(app)
+    assert {"openid", "colors:read", "colors:write"} <= set(offered)
+    assert "orders:read" not in offered  # pending approval

@@ -248,3 +248,24 @@ def test_the_app_page_shows_the_environment_and_what_it_takes_to_go_live(sandbox
     assert 'class="badge badge-sandbox"' in html
     assert "Request production" in html
     assert "only you and the test users below can sign in" in html
+
+
+def test_a_signed_out_visitor_is_asked_to_sign_in_first(sandbox_app):
+    """A test user who is not signed in yet must reach the sign-in page, not the refusal."""
+    response = open_authorize(Client(), sandbox_app)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("identifier", ["a" * 100_000, "bob\x00", "", "  "])
+def test_hostile_tester_values_are_refused_and_change_nothing(sandbox_app, developer, identifier):
+    portal = portal_of(developer)
+
+    response = portal.post(
+        reverse("portal:sandbox-tester-add", args=[sandbox_app.pk]), {"identifier": identifier}
+    )
+
+    assert response.status_code == 302
+    assert not sandbox_app.sandbox_testers.exists()
+    assert "badge-sandbox" in portal.get(response["Location"]).content.decode()
