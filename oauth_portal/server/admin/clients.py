@@ -140,6 +140,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
                     "fields": (
                         "status_summary",
                         "environment_label",
+                        "access_summary",
                         "skip_authorization",
                         "audit_log_link",
                     ),
@@ -171,6 +172,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
             "client_id",
             "status_summary",
             "environment_label",
+            "access_summary",
             "audit_log_link",
             "secret_summary",
             "previous_secrets_summary",
@@ -199,6 +201,20 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
         if obj.environment == Application.Environment.SANDBOX and obj.production_requested_at:
             return f"Sandbox (production requested {_when(obj.production_requested_at)})"
         return obj.get_environment_display()
+
+    @admin.display(description="subscriptions and test users")
+    def access_summary(self, obj):
+        """Read here, changed where it is audited: the portal and the subscriptions' actions."""
+        subscriptions = [
+            f"{subscription.api.name} ({subscription.get_status_display().lower()})"
+            for subscription in obj.subscriptions.select_related("api")
+        ]
+        testers = list(obj.sandbox_testers.values_list("identifier", flat=True))
+        return format_html(
+            "APIs: {}<br>Test users: {}",
+            ", ".join(subscriptions) or "none (the allowed scopes apply)",
+            ", ".join(testers) or "none",
+        )
 
     @admin.display(description="first-party", boolean=True, ordering="skip_authorization")
     def first_party(self, obj):
