@@ -11,7 +11,16 @@ from oauth_portal.portal.playground_views import scope_names_for
 from oauth_portal.server import api_usage, registry, subscriptions
 from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
 from tests.factories import ApplicationFactory, ScopeFactory, UserFactory
-from tests.oauth_helpers import basic_auth, get_code, redeem, token_request
+from tests.oauth_helpers import (
+    authorize_params,
+    authorize_url,
+    basic_auth,
+    get_code,
+    pkce_pair,
+    query_of,
+    redeem,
+    token_request,
+)
 from tests.portal.helpers import HttpsClient
 from tests.server.admin_helpers import run_action, signed_in_client
 
@@ -354,3 +363,16 @@ def test_the_playground_offers_only_the_scopes_a_subscribed_app_may_ask_for(
     offered = scope_names_for(app)
     assert {"openid", "colors:read", "colors:write"} <= set(offered)
     assert "orders:read" not in offered  # pending approval
+
+
+def test_authorize_refuses_an_unsubscribed_apis_scope(developer, colors, orders, signed_in):
+    app = ApplicationFactory(user=developer)
+    subscribe(developer, app, colors)
+    _verifier, challenge = pkce_pair()
+    params = authorize_params(app, challenge=challenge, scope="openid orders:read")
+
+    response = signed_in.get(authorize_url(params))
+
+    assert response.status_code == 302
+    assert query_of(response["Location"])["error"] == "invalid_scope"
+    assert not AuditEvent.objects.filter(type=AuditEvent.Type.CODE_ISSUED).exists()
