@@ -67,6 +67,8 @@ def test_developer_subscribes_from_the_catalogue_and_manages_the_sandbox(
         page, screenshot, "portal-catalogue-subscribe", parts=["section.api-entry >> nth=0"]
     )
 
+    page.goto(f"{server_url}/portal/")
+    page.locator("ul.app-list").screenshot(path=str(ARTIFACTS / "portal-app-list-part.png"))
     page.goto(f"{server_url}/portal/apps/{app.pk}/")
     page.get_by_label("Add a test user (username or e-mail address)").fill("stranger")
     page.get_by_role("button", name="Add test user").click()
@@ -79,6 +81,7 @@ def test_developer_subscribes_from_the_catalogue_and_manages_the_sandbox(
         screenshot,
         "portal-app-environment",
         parts=[
+            "header.app-header",
             "section[aria-labelledby=environment-title]",
             "section[aria-labelledby=subscriptions-title]",
         ],
