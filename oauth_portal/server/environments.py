@@ -15,7 +15,7 @@ second key pair instead).
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -79,7 +79,15 @@ def sandbox_tester_add(
             code="too_many_testers",
             params={"max": MAX_SANDBOX_TESTERS},
         )
-    tester = SandboxTester.objects.create(application=application, identifier=value)
+    try:
+        with transaction.atomic():
+            tester = SandboxTester.objects.create(application=application, identifier=value)
+    except IntegrityError:  # the same person added twice at once (a double submit)
+        raise ValidationError(
+            "%(value)s is already a test user of this app.",
+            code="duplicate",
+            params={"value": value},
+        ) from None
     AuditEvent.objects.record(
         event=AuditEvent.Type.SANDBOX_TESTER_ADDED,
         request=request,

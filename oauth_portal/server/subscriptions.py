@@ -12,7 +12,7 @@ so. Tokens that carry no scope of the API are left alone.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -59,7 +59,15 @@ def subscription_create(
     else:
         subscription.status = Subscription.Status.APPROVED
         subscription.decided_at, subscription.decided_by = timezone.now(), None
-    subscription.save()
+    try:
+        with transaction.atomic():
+            subscription.save()
+    except IntegrityError:  # the same subscription asked for twice at once (a double submit)
+        raise ValidationError(
+            "%(app)s is already subscribed to %(api)s.",
+            code="already_subscribed",
+            params={"app": application.name, "api": api.name},
+        ) from None
     AuditEvent.objects.record(
         event=AuditEvent.Type.SUBSCRIBED,
         request=request,

@@ -65,7 +65,9 @@ class Subscription(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    decision_note = models.CharField(max_length=500, blank=True, default="")
+    decision_note = models.CharField(
+        max_length=500, blank=True, default="", help_text="Shown to the app's developer."
+    )
 
     class Meta:
         ordering = ["api__name"]
