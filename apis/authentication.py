@@ -14,6 +14,9 @@ call and then asks the validator; we read the token from the ``Authorization`` h
 Either check falls back to the database when the token cache fails: a Redis outage is slower
 checks and one warning a minute, never a 500.
 
+Each accepted call is counted for the app's usage page (``oauth_portal.server.api_usage``:
+counted per process, written in batches, on the API the path belongs to).
+
 A refused token answers 401 ``invalid_token`` with DOT's challenge (``authenticate_header``),
 plus RFC 9728's ``resource_metadata`` naming the API's metadata document.
 """
@@ -22,7 +25,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
-from oauth_portal.server import access_tokens, registry
+from oauth_portal.server import access_tokens, api_usage, registry
 from oauth_portal.server.resource_metadata import metadata_url_for_path
 
 
@@ -54,6 +57,12 @@ class BearerTokenAuthentication(OAuth2Authentication):
         core_request = OAuthlibRequest(uri=request.path, http_method=request.method)
         validator = oauth2_settings.OAUTH2_VALIDATOR_CLASS()
         if validator.validate_bearer_token(token, [], core_request):
+            api = registry.api_serving(request.path)
+            if api is not None:
+                api_usage.api_call_count(
+                    api_identifier=api.identifier,
+                    application_id=core_request.access_token.application_id,
+                )
             return core_request.user, core_request.access_token
         request.oauth2_error = getattr(core_request, "oauth2_error", {})
         return None
@@ -69,6 +78,8 @@ class BearerTokenAuthentication(OAuth2Authentication):
         except access_tokens.Invalid as refusal:
             request.oauth2_error = {"error": "invalid_token", "error_description": str(refusal)}
             return None
+        if api is not None:
+            api_usage.api_call_count(api_identifier=api.identifier, client_id=verified.client_id)
         return user_for(verified), verified
 
 

@@ -334,6 +334,9 @@ PORTAL_ACCESS_TOKEN_SECONDS = env_int("PORTAL_ACCESS_TOKEN_SECONDS", 3600, minim
 PORTAL_REFRESH_TOKEN_SECONDS = env_int("PORTAL_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60)
 # New portal apps start pending until an admin approves them (they work for their developer).
 PORTAL_REQUIRE_APPROVAL = env_bool("PORTAL_REQUIRE_APPROVAL", False)
+# New portal apps start in the sandbox (their developer and listed test users) until an admin
+# approves them for production; 0 puts them in production at once.
+PORTAL_PRODUCTION_REQUIRES_APPROVAL = env_bool("PORTAL_PRODUCTION_REQUIRES_APPROVAL", True)
 # Where the portal playground's server-side calls (token, revocation, JWKS, API) reach this
 # server, e.g. http://127.0.0.1:8000 beside gunicorn. Never taken from the Host header. Empty:
 # PORTAL_ISSUER's origin if pinned, else (runserver, the test live server) the bound port.

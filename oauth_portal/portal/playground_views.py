@@ -23,7 +23,7 @@ from oauth_portal.portal import playground as playground
 from oauth_portal.portal import playground_service_views as playground_service_views
 from oauth_portal.portal import selectors
 from oauth_portal.portal import service_apps as service_apps
-from oauth_portal.server import clients
+from oauth_portal.server import api_access, clients
 from oauth_portal.server.models import Application
 
 MAX_ID = 2**63 - 1  # the largest primary key a database holds; a longer id names no app
@@ -37,10 +37,10 @@ def playground_apps(user):
 
 
 def scope_names_for(application: Application) -> list[str]:
-    """The scopes the app may ask for (all active ones when it names none), catalogue order."""
+    """The scopes the app may ask for (its allow-list or its subscriptions), catalogue order."""
     everything = [scope.name for group in selectors.scope_catalogue() for scope in group["scopes"]]
-    allowed = set(application.allowed_scopes.values_list("name", flat=True))
-    return [name for name in everything if name in allowed] if allowed else everything
+    allowed = set(api_access.scopes_available_to(application))
+    return [name for name in everything if name in allowed]
 
 
 def playground_ready(request, application: Application) -> bool:

@@ -4,6 +4,7 @@ settings, the playground switch. Built on the server's client lifecycle."""
 from django.db import transaction
 
 from oauth_portal.server.clients import application_register, application_update
+from oauth_portal.server.environments import initial_environment
 from oauth_portal.server.models import Application
 
 # Each kind of app a developer picks, as DOT's client type and grant.
@@ -53,7 +54,8 @@ def portal_application_register(
     """Register an app of one of the portal's kinds for ``owner``; returns ``(app, secret)``.
 
     The kind decides the client type and grant: a web app or a service is confidential (it
-    gets a secret, shown once), a single-page or native app is public (PKCE, no secret).
+    gets a secret, shown once), a single-page or native app is public (PKCE, no secret). It
+    starts in the sandbox while production needs an admin's approval (``environments``).
     """
     client_type, grant_type = PORTAL_KIND_PROTOCOL[kind]
     uris = _redirect_uris_with_playground(
@@ -70,6 +72,7 @@ def portal_application_register(
         post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
         allowed_origins=" ".join(allowed_origins),
         playground_enabled=playground_enabled,
+        environment=initial_environment(),
         **fields,
     )
 

@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from oauth_portal.portal import playground_service_views, publisher_urls
+from oauth_portal.portal import playground_service_views, publisher_urls, subscription_views
 from oauth_portal.portal import playground_views as playground_views
 from oauth_portal.portal import views as views
 
@@ -47,6 +47,36 @@ urlpatterns = [
         "apps/<int:pk>/playground/", views.PlaygroundToggleView.as_view(), name="playground-toggle"
     ),
     path("apps/<int:pk>/delete/", views.ApplicationDeleteView.as_view(), name="application-delete"),
+    path(
+        "apps/<int:pk>/testers/",
+        subscription_views.SandboxTesterAddView.as_view(),
+        name="sandbox-tester-add",
+    ),
+    path(
+        "apps/<int:pk>/testers/<int:tester_id>/delete/",
+        subscription_views.SandboxTesterRemoveView.as_view(),
+        name="sandbox-tester-remove",
+    ),
+    path(
+        "apps/<int:pk>/production/",
+        subscription_views.ProductionRequestView.as_view(),
+        name="production-request",
+    ),
+    path(
+        "apps/<int:pk>/subscriptions/",
+        subscription_views.ApplicationSubscribeView.as_view(),
+        name="application-subscribe",
+    ),
+    path(
+        "apps/<int:pk>/subscriptions/<int:subscription_id>/delete/",
+        subscription_views.SubscriptionDeleteView.as_view(),
+        name="subscription-delete",
+    ),
+    path(
+        "apis/<int:api_pk>/subscribe/",
+        subscription_views.SubscriptionCreateView.as_view(),
+        name="subscription-create",
+    ),
     path("playground/", playground_views.PlaygroundView.as_view(), name="playground"),
     path(
         "playground/callback",

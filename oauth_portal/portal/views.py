@@ -27,7 +27,7 @@ from oauth_portal.audit import charts
 from oauth_portal.portal import forms as portal_forms
 from oauth_portal.portal import openapi as portal_openapi
 from oauth_portal.portal import playground as playground
-from oauth_portal.portal import selectors, services
+from oauth_portal.portal import selectors, services, subscription_selectors
 from oauth_portal.portal import service_apps as service_apps
 from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.forms import SecretRotateForm
@@ -211,6 +211,7 @@ class ApplicationDetailView(OwnedApplicationMixin, View):
             "playground_callback_url": callback_url,
             "playground_ready": application.playground_enabled
             and callback_url in application.redirect_uris.split(),
+            **subscription_selectors.application_access(application=application),
         }
         return render(self.request, "portal/application_detail.html", context, status=status)
 
@@ -350,6 +351,10 @@ class ApiCatalogueView(TemplateView):
         operations = portal_openapi.api_operations()
         for group in groups:
             group["operations"] = api_operations_of(group, operations)
+        if self.request.user.is_authenticated:
+            subscription_selectors.catalogue_subscribe_options(
+                owner=self.request.user, api_groups=groups[1:]
+            )
         issuer = oauth2_settings.oidc_issuer(self.request)
         return super().get_context_data(
             **kwargs,

@@ -33,6 +33,16 @@ DEFAULTS = {
     "PORTAL_SIGNING_KEY_ENCRYPTION_KEYS": [],
     # New portal apps wait for an admin's approval.
     "PORTAL_REQUIRE_APPROVAL": False,
+    # Apps registered in the portal start in the sandbox (their developer and listed test users
+    # only) until an admin approves them for production; False: production at once.
+    "PORTAL_PRODUCTION_REQUIRES_APPROVAL": True,
+    # Who may approve or reject a subscription to an API: a callable's import path, called with
+    # ``actor`` and ``subscription`` (oauth_portal.server.subscriptions).
+    "PORTAL_SUBSCRIPTION_DECIDER": "oauth_portal.server.subscriptions.staff_may_decide",
+    # Count each app's calls to our APIs per day (oauth_portal/server/api_usage.py).
+    "PORTAL_API_USAGE_COUNTING": True,
+    # How often each process writes the calls it counted (0: on every call).
+    "PORTAL_API_USAGE_FLUSH_SECONDS": 10,
     # Browser origins allowed besides those registered on public clients.
     "PORTAL_CORS_EXTRA_ORIGINS": [],
     # The host site's pages the sign-in-facing pages link to: URL names or paths (a name that

@@ -2,10 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
 
+from oauth_portal.server.api_access import resources_available_to
 from oauth_portal.server.models import ApiResource
 from oauth_portal.server.registry import api_serving
 
@@ -41,8 +41,12 @@ def token_audience_allows(request_uri: str, audiences: list[str]) -> bool:
 
 def resources_allowed_for(application) -> set[str]:
     """API identifiers ``application`` may ask a token for: the APIs of the scopes it may
-    request (every API when it has no explicit list); never an API pending approval."""
-    apis = ApiResource.objects.filter(status=ApiResource.Status.PUBLISHED)
-    if application.pk and application.allowed_scopes.exists():
-        apis = apis.filter(Q(scopes__in=application.allowed_scopes.all())).distinct()
-    return set(apis.values_list("identifier", flat=True))
+    request (every API when it has no explicit list), or of its approved subscriptions; never
+    an API pending publication."""
+    if application.pk:
+        return resources_available_to(application)
+    return set(
+        ApiResource.objects.filter(status=ApiResource.Status.PUBLISHED).values_list(
+            "identifier", flat=True
+        )
+    )

@@ -199,6 +199,7 @@ class PortalOAuth2Validator(OAuth2Validator):
             return False
         if not _is_active(request.user):
             return False
+        _refuse_user_outside_sandbox(client, request)
         request.scopes = self._still_allowed_scopes(client, request, request.scopes)
         # The audience a JWT access token is minted for (oauth_portal/server/access_tokens.py).
         request.grant_resource = self._still_allowed_resources(
@@ -281,6 +282,7 @@ class PortalOAuth2Validator(OAuth2Validator):
             tokens.refresh_token_replay_record(refresh_token=replayed[0], request=request)
         if not valid or not _is_active(request.user):
             return False
+        _refuse_user_outside_sandbox(client, request)
         # The audience a JWT access token is minted for (oauth_portal/server/access_tokens.py).
         request.grant_resource = self._still_allowed_resources(
             client, request, request.refresh_token_instance.resource or []
@@ -377,3 +379,15 @@ class PortalOAuth2Validator(OAuth2Validator):
 def _is_active(user) -> bool:
     """No user (client credentials) is fine; a host user model without ``is_active`` is active."""
     return user is None or getattr(user, "is_active", True)
+
+
+def _refuse_user_outside_sandbox(client, request) -> None:
+    """A code or refresh token of a user the app may not serve (a sandbox app, and a user who is
+    neither its developer nor a listed test user any more) is ``invalid_grant``."""
+    sandbox = client.environment == client.Environment.SANDBOX
+    if sandbox and request.user is not None and not client.usable_by(request.user):
+        raise errors.InvalidGrantError(
+            description="This app is in the sandbox: only its developer and its test users "
+            "may use it.",
+            request=request,
+        )

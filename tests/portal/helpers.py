@@ -56,8 +56,12 @@ class DjangoClientAdapter(requests.adapters.BaseAdapter):
         pass
 
 
-def register(owner, **fields):
-    """An app registered as the portal does it; returns ``(application, plain_secret)``."""
+def register(owner, *, environment=Application.Environment.PRODUCTION, **fields):
+    """An app registered as the portal does it; returns ``(application, plain_secret)``.
+
+    In production unless ``environment`` says otherwise, so other users can sign in to it
+    (the portal itself starts apps in the sandbox: tests/server/test_sandbox_production.py).
+    """
     values = {
         "name": "Palette",
         "kind": Application.Kind.WEB,
@@ -67,7 +71,10 @@ def register(owner, **fields):
         "playground_enabled": False,
         "playground_callback_url": PLAYGROUND_CALLBACK,
     }
-    return services.portal_application_register(owner=owner, **{**values, **fields})
+    application, secret = services.portal_application_register(owner=owner, **{**values, **fields})
+    Application.objects.filter(pk=application.pk).update(environment=environment)
+    application.environment = environment
+    return application, secret
 
 
 def start(portal, app, scopes=SCOPES):

@@ -11,4 +11,5 @@ from oauth_portal.server.admin import (  # noqa: F401
     registration,
     registry,
     roles,
+    subscriptions,
 )

@@ -1,6 +1,7 @@
-"""The client admin's actions: approve, suspend, reactivate, first-party, rotate the secret,
-revoke all tokens. Each needs the change permission and calls a service, which writes the audit
-event; a new secret is rendered on the page that answers the rotation, never redirected to."""
+"""The client admin's actions: approve, approve for production, suspend, reactivate,
+first-party, rotate the secret, revoke all tokens. Each needs the change permission and calls a
+service, which writes the audit event; a new secret is rendered on the page that answers the
+rotation, never redirected to."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,7 +9,7 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.views.decorators.debug import sensitive_variables
 
-from oauth_portal.server import client_secret_lifecycle, clients
+from oauth_portal.server import client_secret_lifecycle, clients, environments
 from oauth_portal.server.forms import SecretRotateForm
 from oauth_portal.server.models import Application
 
@@ -71,6 +72,16 @@ class ApplicationActionsMixin:
                 application=application, actor=request.user, request=request
             )
         self.report(request, len(pending), "Approved", len(queryset) - len(pending), "not pending")
+
+    @admin.action(description="Approve selected clients for production", permissions=["change"])
+    def approve_production(self, request, queryset):
+        sandbox = [app for app in queryset if app.environment == Application.Environment.SANDBOX]
+        for application in sandbox:
+            environments.production_approve(
+                application=application, actor=request.user, request=request
+            )
+        skipped = len(queryset) - len(sandbox)
+        self.report(request, len(sandbox), "Moved to production", skipped, "already in production")
 
     @admin.action(description="Suspend selected clients…", permissions=["change"])
     def suspend(self, request, queryset):

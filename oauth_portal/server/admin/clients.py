@@ -63,12 +63,20 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
         "owner",
         "kind_label",
         "status_label",
+        "environment_label",
         "first_party",
         "created_on",
         "authorized_users",
         "live_tokens",
     )
-    list_filter = ("status", KindFilter, FirstPartyFilter, "client_type", "registration_source")
+    list_filter = (
+        "status",
+        "environment",
+        KindFilter,
+        FirstPartyFilter,
+        "client_type",
+        "registration_source",
+    )
     search_fields = ("name", "client_id", "user__username", "user__email")
     ordering = ("-created",)
     filter_horizontal = ("allowed_scopes", "required_scopes")
@@ -80,6 +88,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = (
         "approve",
+        "approve_production",
         "suspend",
         "reactivate",
         "mark_first_party",
@@ -135,7 +144,13 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
             (
                 "Status",
                 {
-                    "fields": ("status_summary", "skip_authorization", "audit_log_link"),
+                    "fields": (
+                        "status_summary",
+                        "environment_label",
+                        "access_summary",
+                        "skip_authorization",
+                        "audit_log_link",
+                    ),
                     "description": "Approve, suspend and reactivate with the actions of the "
                     "client list.",
                 },
@@ -163,6 +178,8 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
         return (
             "client_id",
             "status_summary",
+            "environment_label",
+            "access_summary",
             "audit_log_link",
             "secret_summary",
             "previous_secrets_summary",
@@ -184,6 +201,27 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):
         return obj.get_status_display()
+
+    @admin.display(description="environment", ordering="environment")
+    def environment_label(self, obj):
+        """Sandbox apps serve only their developer and test users; say when one asks to go live."""
+        if obj.environment == Application.Environment.SANDBOX and obj.production_requested_at:
+            return f"Sandbox (production requested {_when(obj.production_requested_at)})"
+        return obj.get_environment_display()
+
+    @admin.display(description="subscriptions and test users")
+    def access_summary(self, obj):
+        """Read here, changed where it is audited: the portal and the subscriptions' actions."""
+        subscriptions = [
+            f"{subscription.api.name} ({subscription.get_status_display().lower()})"
+            for subscription in obj.subscriptions.select_related("api")
+        ]
+        testers = list(obj.sandbox_testers.values_list("identifier", flat=True))
+        return format_html(
+            "APIs: {}<br>Test users: {}",
+            ", ".join(subscriptions) or "none (the allowed scopes apply)",
+            ", ".join(testers) or "none",
+        )
 
     @admin.display(description="first-party", boolean=True, ordering="skip_authorization")
     def first_party(self, obj):

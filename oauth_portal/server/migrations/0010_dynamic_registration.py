@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal_server', '0006_api_publishing'),
+        ('portal_server', '0008_subscriptions_and_environments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

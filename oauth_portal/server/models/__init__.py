@@ -15,6 +15,7 @@ from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registration import DynamicRegistration, InitialAccessToken
 from oauth_portal.server.models.registry import ApiResource, Scope
 from oauth_portal.server.models.roles import Role, RoleAssignment
+from oauth_portal.server.models.subscriptions import ApiUsage, SandboxTester, Subscription
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "LOOPBACK_HOSTS",
     "LOOPBACK_IP_HOSTS",
     "ApiResource",
+    "ApiUsage",
     "Application",
     "ClientSecret",
     "Consent",
@@ -33,7 +35,9 @@ __all__ = [
     "RedeemedCode",
     "Role",
     "RoleAssignment",
+    "SandboxTester",
     "Scope",
     "SigningKey",
+    "Subscription",
     "is_acceptable_origin",
 ]

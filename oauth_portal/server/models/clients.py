@@ -62,6 +62,11 @@ class Application(AbstractApplication):
         NATIVE = "native", _("Native or mobile app")
         SERVICE = "service", _("Service (machine to machine)")
 
+    class Environment(models.TextChoices):
+        # Only the developer and the test users they list may sign in (Google's "Testing").
+        SANDBOX = "sandbox", _("Sandbox")
+        PRODUCTION = "production", _("Production")
+
     description = models.TextField(blank=True, default="")
     homepage_url = models.URLField(blank=True, default="")
     logo_url = models.URLField(blank=True, default="")
@@ -71,6 +76,12 @@ class Application(AbstractApplication):
     suspension_reason = models.TextField(blank=True, default="")
     # Chosen in the portal; for apps made elsewhere ``clean()`` records ``derived_kind()``.
     kind = models.CharField(max_length=16, choices=Kind.choices, blank=True, default="")
+    # Production by default, so apps made by `createapplication` or an admin work for everyone;
+    # the portal registers apps in the sandbox (oauth_portal/server/environments.py).
+    environment = models.CharField(
+        max_length=16, choices=Environment.choices, default=Environment.PRODUCTION
+    )
+    production_requested_at = models.DateTimeField(null=True, blank=True)
     client_secret_created_at = models.DateTimeField(null=True, blank=True)
     client_secret_last_used_at = models.DateTimeField(null=True, blank=True)
     playground_enabled = models.BooleanField(
@@ -129,9 +140,14 @@ class Application(AbstractApplication):
         return self.status in (self.Status.ACTIVE, self.Status.PENDING)
 
     def usable_by(self, user) -> bool:
-        """Whether ``user`` may sign in to this app (pending apps: only their developer)."""
+        """Whether ``user`` may sign in to this app (pending apps: only their developer; sandbox
+        apps: their developer and the test users listed)."""
         if self.status == self.Status.PENDING:
             return user is not None and user.pk == self.user_id
+        if self.status == self.Status.ACTIVE and self.environment == self.Environment.SANDBOX:
+            from oauth_portal.server.environments import sandbox_admits
+
+            return sandbox_admits(application=self, user=user)
         return self.status == self.Status.ACTIVE
 
     def redirect_uri_allowed(self, uri: str) -> bool:

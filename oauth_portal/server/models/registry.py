@@ -74,6 +74,12 @@ class ApiResource(models.Model):
         help_text="Users get only the scopes of this API that their roles permit (Auth0's "
         "Enable RBAC). Off: roles and permissions are claims in the token, for the API to check.",
     )
+    subscription_requires_approval = models.BooleanField(
+        default=False,
+        help_text="Each app's subscription waits for an administrator's (or the API's "
+        "publisher's) approval; until then the app cannot get this API's scopes, whatever its "
+        "allowed scopes say.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     # Publishing (oauth_portal/server/publishing.py): an API registered by a publisher in the
     # portal waits for an admin; until published, its scopes cannot be granted. APIs an admin

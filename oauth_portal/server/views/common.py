@@ -42,9 +42,15 @@ def invalid_consent_form(request):
 
 
 def unavailable_app_page(request, application):
-    """A pending app (other users than its developer) or a suspended one: no sign-in."""
+    """A pending app (other users than its developer), a sandbox app (other users than its
+    developer and test users) or a suspended one: no sign-in."""
     if application.status == application.Status.PENDING:
         description = "This app is awaiting approval and cannot be used yet."
+    elif application.environment == application.Environment.SANDBOX:
+        description = (
+            "This app is still being tested: only its developer and the test users they "
+            "listed can sign in to it. Ask the app's developer to add you as a test user."
+        )
     else:
         description = "This app has been suspended and cannot be used."
     return authorize_error_page(

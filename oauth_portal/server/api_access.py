@@ -1,0 +1,108 @@
+"""Which scopes and which APIs (RFC 8707 audiences) a client may ask for: the allow-list and the
+app's API subscriptions, in one query each, read fresh on every token request.
+
+- An app with no subscription keeps the allow-list rule: its ``allowed_scopes``, or every
+  active scope when the list is empty (``createapplication``'s apps run the whole flow).
+- An app with at least one subscription (any status) may ask for the OpenID scopes its
+  allow-list permits (all of them when it is empty) plus every active scope of the APIs its
+  approved subscriptions name. Subscriptions replace the loose API scopes: a scope of an API
+  it is not subscribed to is ``invalid_scope``, its identifier ``invalid_target``.
+- An API whose subscriptions need approval (``ApiResource.subscription_requires_approval``) is
+  reachable only through an approved subscription, whatever the allow-list says: otherwise a
+  developer could tick its scope in the portal and skip the approval.
+- An API still pending publication (``publishing.GRANTABLE_SCOPES``) is never available.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Subquery
+
+from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
+from oauth_portal.server.publishing import GRANTABLE_SCOPES
+
+APPROVED = Subscription.Status.APPROVED
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One scope (or API) with what the allow-list and the subscriptions say about it."""
+
+    listed: bool  # on the app's allow-list
+    has_list: bool  # the app has an explicit allow-list at all
+    subscription: str | None  # this API's subscription status, if any
+    subscribed_any: bool  # the app has any subscription
+    requires_approval: bool
+
+    def api_allowed(self) -> bool:
+        if self.subscribed_any or self.requires_approval:
+            return self.subscription == APPROVED
+        return self.listed or not self.has_list
+
+
+def _app_annotations(application, *, api_ref: str, listed) -> dict:
+    allow_list = Application.allowed_scopes.through.objects.filter(application_id=application.pk)
+    subscriptions = Subscription.objects.filter(application_id=application.pk)
+    return {
+        "listed": listed,
+        "has_list": Exists(allow_list),
+        "subscription": Subquery(subscriptions.filter(api=OuterRef(api_ref)).values("status")[:1]),
+        "subscribed_any": Exists(subscriptions),
+    }
+
+
+def scopes_available_to(application) -> list[str]:
+    """The active scopes ``application`` may ask for (see the module's rules). One query."""
+    allow_list = Application.allowed_scopes.through.objects.filter(application_id=application.pk)
+    rows = (
+        Scope.objects.filter(GRANTABLE_SCOPES)
+        .annotate(
+            **_app_annotations(
+                application,
+                api_ref="api_id",
+                listed=Exists(allow_list.filter(scope_id=OuterRef("pk"))),
+            )
+        )
+        .values_list(
+            "name",
+            "api_id",
+            "api__subscription_requires_approval",
+            "listed",
+            "has_list",
+            "subscription",
+            "subscribed_any",
+        )
+    )
+    available = []
+    for name, api_id, requires, listed, has_list, subscription, subscribed_any in rows:
+        row = _Row(listed, has_list, subscription, subscribed_any, bool(requires))
+        if api_id is None:
+            allowed = listed or not has_list
+        else:
+            allowed = row.api_allowed()
+        if allowed:
+            available.append(name)
+    return available
+
+
+def resources_available_to(application) -> set[str]:
+    """API identifiers ``application`` may ask a token for: the APIs of the scopes it may ask
+    for under the allow-list (every API when the list is empty), or its approved subscriptions.
+    One query."""
+    listed_scopes = Scope.objects.filter(api=OuterRef("pk"), applications=application.pk)
+    rows = (
+        ApiResource.objects.filter(status=ApiResource.Status.PUBLISHED)
+        .annotate(**_app_annotations(application, api_ref="pk", listed=Exists(listed_scopes)))
+        .values_list(
+            "identifier",
+            "subscription_requires_approval",
+            "listed",
+            "has_list",
+            "subscription",
+            "subscribed_any",
+        )
+    )
+    return {
+        identifier
+        for identifier, requires, listed, has_list, subscription, subscribed_any in rows
+        if _Row(listed, has_list, subscription, subscribed_any, requires).api_allowed()
+    }
