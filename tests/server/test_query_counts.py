@@ -80,7 +80,9 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
     large = exchange(" ".join(["openid", "profile", "email", "colors:read", *extra]))
 
     assert small == large
-    assert large <= 25  # 2 of them re-read the client's allow-list (one with an explicit list)
+    # 2 of them re-read the client's allow-list (one with an explicit list); 1 passes the
+    # code's tie to the sign-in on to the refresh-token family (offline_access.py).
+    assert large <= 26
 
 
 def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):

@@ -11,7 +11,7 @@ from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
 from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registry import ApiResource, Scope
-from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
+from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode, SignInTie
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -24,6 +24,7 @@ __all__ = [
     "RateCounter",
     "RedeemedCode",
     "Scope",
+    "SignInTie",
     "SigningKey",
     "is_acceptable_origin",
 ]

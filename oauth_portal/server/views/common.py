@@ -42,14 +42,17 @@ def invalid_consent_form(request):
 
 
 def unavailable_app_page(request, application):
-    """A pending app (other users than its developer) or a suspended one: no sign-in."""
-    if application.status == application.Status.PENDING:
-        description = "This app is awaiting approval and cannot be used yet."
-    else:
-        description = "This app has been suspended and cannot be used."
-    return authorize_error_page(
-        request, error="unauthorized_client", description=description, status=403
-    )
+    """A pending app (other users than its developer) or a suspended one: no sign-in, and a
+    page that says so in plain words (the protocol's ``unauthorized_client`` only in small
+    print, for the developer)."""
+    suspended = application.status == application.Status.SUSPENDED
+    context = {
+        "application": application,
+        "suspended": suspended,
+        "state": "suspended" if suspended else "not available yet",
+        "error_code": "unauthorized_client",
+    }
+    return render(request, "oauth_portal/server/app_unavailable.html", context, status=403)
 
 
 def repeated_parameters(params, *, allowed=("resource",)) -> list[str]:
