@@ -48,6 +48,8 @@ def test_offline_access_exists_after_migrate_in_plain_words(signed_in, app):
 
     assert page.status_code == 200
     assert "Stay connected while you&#x27;re away" in page.content.decode()
+    discovery = signed_in.get("/o/.well-known/openid-configuration").json()
+    assert "offline_access" in discovery["scopes_supported"]
 
 
 def test_a_client_with_an_explicit_allow_list_may_still_ask_for_offline_access(signed_in):
