@@ -28,6 +28,7 @@ from datetime import timedelta
 
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
@@ -114,6 +115,20 @@ def sign_in_tokens_revoke(*, request, user=None) -> int:
             refresh_tokens_revoked=revoked,
         )
     return revoked
+
+
+def sign_in_ties_prune() -> int:
+    """Delete the ties nothing can use any more: a code never redeemed, or a family whose
+    refresh tokens are all gone (``cleartokens`` deletes them once expired). Run after
+    ``cleartokens`` (``manage.py prune_sign_in_ties``). Returns how many were deleted."""
+    # NOT IN over a column with NULLs matches nothing: leave family-less tokens out.
+    families = (
+        get_refresh_token_model().objects.filter(token_family__isnull=False).values("token_family")
+    )
+    unredeemed = Q(token_family=None, created__lt=timezone.now() - UNREDEEMED_TIE_LIFETIME)
+    orphaned = Q(token_family__isnull=False) & ~Q(token_family__in=families)
+    deleted, _ = SignInTie.objects.filter(unredeemed | orphaned).delete()
+    return deleted
 
 
 def _revoke_on_sign_out(sender, request, user, **kwargs) -> None:
