@@ -10,7 +10,7 @@ from oauth_portal.server import consents
 
 
 class ConnectedAppRevokeConfirmView(OwnedConsentMixin, TemplateView):
-    """ "Remove access for <app>?" with what that does, and a button that does it."""
+    """The page that asks "Remove access for <app>?", says what that does, and does it."""
 
     http_method_names = ["get"]
     template_name = "accounts/connected_app_confirm.html"
@@ -21,7 +21,7 @@ class ConnectedAppRevokeConfirmView(OwnedConsentMixin, TemplateView):
 
 
 class ConnectedAppScopeRemoveConfirmView(OwnedConsentMixin, TemplateView):
-    """ "Remove <permission> from <app>?"; a permission the app does not hold is a 404."""
+    """The page that asks "Remove <permission> from <app>?"; one not held is a 404."""
 
     http_method_names = ["get"]
     template_name = "accounts/connected_app_confirm.html"

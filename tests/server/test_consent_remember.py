@@ -1,4 +1,4 @@
-""" "Remember my choice" on the consent page (WSO2's Approve Always / Approve Once), and the
+"""The consent page's "Remember my choice" (WSO2's Approve Always / Approve Once), and the
 page's words when ``prompt=consent`` asks again for nothing new."""
 
 import pytest
@@ -102,3 +102,11 @@ def test_prompt_consent_with_nothing_new_lists_everything_in_the_right_words(sig
         "/o/authorize/", consent_form_data(page) | {"allow": "true", "remember": TICKED}
     )
     assert "code" in query_of(response["Location"])
+
+
+def test_the_admin_consent_list_shows_what_is_remembered(admin_client, signed_in, app):
+    approve(signed_in, app, remember=UNTICKED)
+
+    html = admin_client.get("/admin/portal_server/consent/").content.decode()
+
+    assert "nothing (asks every time)" in html

@@ -212,7 +212,7 @@ def sign_in_too_old(request) -> bool:
 
 
 def remember_choice(post) -> bool:
-    """ "Remember my choice" (Approve Always) or not (Approve Once).
+    """Whether the user ticked "Remember my choice" (Approve Always) or not (Approve Once).
 
     The page sends a hidden ``remember=0`` before the checkbox's ``remember=1`` (the last value
     wins, as in Rails' check_box), so an unticked box is told apart from a form that never
