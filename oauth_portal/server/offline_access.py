@@ -89,11 +89,10 @@ def code_tie_pass_to_family(*, code: str, token_family: uuid.UUID | None, scopes
 
 
 @transaction.atomic
-def sign_in_tokens_revoke(*, request, user=None) -> int:
-    """The sign-in behind ``request`` ends: revoke every refresh-token family tied to it and
-    delete their access tokens, in a constant number of queries. Returns how many refresh
-    tokens were revoked."""
-    session = getattr(request, "session", None)
+def sign_in_tokens_revoke(*, session, user=None, request=None) -> int:
+    """The sign-in kept in ``session`` (a Django session, the signed-out request's or one an
+    admin ends) is over: revoke every refresh-token family tied to it and delete their access
+    tokens, in a constant number of queries. Returns how many refresh tokens were revoked."""
     current = session.get(SIGN_IN_SESSION_KEY) if session is not None else None
     if not current:
         return 0
@@ -134,7 +133,7 @@ def sign_in_ties_prune() -> int:
 def _revoke_on_sign_out(sender, request, user, **kwargs) -> None:
     # Sent before the session is flushed, so the sign-in id can still be read.
     if request is not None:
-        sign_in_tokens_revoke(request=request, user=user)
+        sign_in_tokens_revoke(session=getattr(request, "session", None), user=user, request=request)
 
 
 def connect() -> None:

@@ -173,3 +173,19 @@ def test_pruning_drops_ties_of_vanished_families_and_keeps_live_ones(signed_in, 
     assert SignInTie.objects.count() == 1
     signed_in.post("/accounts/logout/")  # the kept tie still ends its tokens
     assert refresh(signed_in, app, live["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_a_session_ended_by_someone_else_ends_its_tokens(signed_in, app, user):
+    """What an admin's "end this session" does with the session it ends."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from oauth_portal.server import offline_access
+
+    tokens = tokens_for(signed_in, app, WITHOUT)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    session = store(session_key=signed_in.cookies[settings.SESSION_COOKIE_NAME].value)
+
+    assert offline_access.sign_in_tokens_revoke(session=session, user=user) == 1
+    assert refresh(signed_in, app, tokens["refresh_token"]).json()["error"] == "invalid_grant"
