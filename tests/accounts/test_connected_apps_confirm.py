@@ -75,3 +75,15 @@ def test_confirmation_pages_need_a_sign_in(client, connected):
     response = client.get(f"/accounts/apps/{connected.pk}/revoke/confirm/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("scope", ["\x00", "é" * 50_000, ""])
+def test_a_hostile_scope_on_the_confirmation_page_is_a_4xx(signed_in, connected, scope):
+    response = signed_in.get(
+        f"/accounts/apps/{connected.pk}/scopes/remove/confirm/", {"scope": scope}
+    )
+    assert 400 <= response.status_code < 500
+
+
+def test_a_huge_app_id_on_the_confirmation_page_is_a_404(signed_in):
+    assert signed_in.get(f"/accounts/apps/{'9' * 30}/revoke/confirm/").status_code == 404
