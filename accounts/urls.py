@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import connected_apps_views, views
 
 app_name = "accounts"
 
@@ -20,6 +20,16 @@ urlpatterns = [
         "apps/<int:application_id>/scopes/remove/",
         views.ConnectedAppScopeRemoveView.as_view(),
         name="connected-app-scope-remove",
+    ),
+    path(
+        "apps/<int:application_id>/revoke/confirm/",
+        connected_apps_views.ConnectedAppRevokeConfirmView.as_view(),
+        name="connected-app-revoke-confirm",
+    ),
+    path(
+        "apps/<int:application_id>/scopes/remove/confirm/",
+        connected_apps_views.ConnectedAppScopeRemoveConfirmView.as_view(),
+        name="connected-app-scope-remove-confirm",
     ),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path(

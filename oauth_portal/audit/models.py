@@ -143,6 +143,9 @@ class AuditEvent(models.Model):
         TOKEN_REVOKED = "token.revoked", _("Token revoked")
         TOKENS_REVOKED = "token.revoked_all", _("All tokens of an app revoked")
         REFRESH_REUSED = "token.refresh_reused", _("Refresh token reuse detected")
+        # A refresh token revoked on purpose (access removed, signed out, revoked) used again:
+        # an app that has not caught up, not a stolen token.
+        REFRESH_AFTER_REVOCATION = "token.refresh_revoked", _("Revoked refresh token presented")
         CLIENT_CREATED = "client.created", _("Client created")
         CLIENT_CHANGED = "client.changed", _("Client changed")
         CLIENT_APPROVED = "client.approved", _("Client approved")

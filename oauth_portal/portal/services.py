@@ -30,6 +30,7 @@ PORTAL_SETTINGS_FIELDS = (
     "redirect_uris",
     "post_logout_redirect_uris",
     "allowed_origins",
+    "refresh_tokens_need_offline_access",
 )
 
 

@@ -32,6 +32,7 @@ from oauth_portal.portal import service_apps as service_apps
 from oauth_portal.server import client_secret_lifecycle, clients
 from oauth_portal.server.forms import SecretRotateForm
 from oauth_portal.server.models import Application
+from oauth_portal.server.offline_access import OFFLINE_ACCESS
 
 CHART_HEIGHT = 64
 CHART_BAR_WIDTH = 8
@@ -115,6 +116,8 @@ def scope_rows(form) -> list[dict]:
                     "required": scope.name in required,
                     # The consent page never lets a user untick openid: no box to tick.
                     "always_required": scope.name == "openid",
+                    # Every app may ask for offline_access; the user decides on consent.
+                    "always_allowed": scope.name == OFFLINE_ACCESS,
                 }
                 for scope in group["scopes"]
             ],

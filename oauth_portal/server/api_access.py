@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Subquery
 
 from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
+from oauth_portal.server.offline_access import OFFLINE_ACCESS
 from oauth_portal.server.publishing import GRANTABLE_SCOPES
 
 APPROVED = Subscription.Status.APPROVED
@@ -76,7 +77,8 @@ def scopes_available_to(application) -> list[str]:
     for name, api_id, requires, listed, has_list, subscription, subscribed_any in rows:
         row = _Row(listed, has_list, subscription, subscribed_any, bool(requires))
         if api_id is None:
-            allowed = listed or not has_list
+            # offline_access is every app's to ask for: the user decides on the consent page.
+            allowed = listed or not has_list or name == OFFLINE_ACCESS
         else:
             allowed = row.api_allowed()
         if allowed:

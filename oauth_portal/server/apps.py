@@ -44,6 +44,7 @@ class ServerConfig(AppConfig):
             bearer,
             cors,
             deploy_checks,
+            offline_access,
             registry,
             sign_in_protection,  # noqa: F401
             tokens_follow_account,
@@ -54,3 +55,5 @@ class ServerConfig(AppConfig):
         registry.connect()
         # Deactivation and a new password revoke the user's tokens, whatever view saved them.
         tokens_follow_account.connect()
+        # Signing out ends the refresh tokens tied to that sign-in (no offline_access).
+        offline_access.connect()

@@ -49,9 +49,12 @@ def required_scopes_of(application: Application) -> set[str]:
 
 
 def consent_need(*, user, application: Application, requested: list[str]) -> ConsentNeed:
-    """Split the requested scopes into those already granted and the new ones to ask for."""
+    """Split the requested scopes into those already granted and the new ones to ask for.
+
+    Only a remembered choice counts as granted: after "Approve once" the page asks again.
+    """
     consent = consent_for(user=user, application=application)
-    granted = consent.scopes if consent else set()
+    granted = consent.remembered_scopes if consent else set()
     required = required_scopes_of(application)
     new = [scope for scope in requested if scope not in granted]
     return ConsentNeed(
@@ -75,14 +78,30 @@ def scopes_to_grant(*, need: ConsentNeed, ticked: list[str]) -> list[str]:
 
 @transaction.atomic
 def consent_grant(
-    *, user, application: Application, scopes: list[str], resource: list[str], request=None
+    *,
+    user,
+    application: Application,
+    scopes: list[str],
+    resource: list[str],
+    remember: bool = True,
+    request=None,
 ) -> Consent:
-    """Record that ``user`` allowed ``application`` these scopes (added to earlier grants)."""
+    """Record that ``user`` allowed ``application`` these scopes (added to earlier grants).
+
+    ``remember`` is the consent page's "Remember my choice". Unticked (WSO2's Approve Once),
+    the app gets this authorization only, and any remembered choice for the app is cleared,
+    so the next request asks again: the user's latest word holds, and nothing they once ticked
+    keeps skipping the page after they said "ask me". The app stays on Connected apps (with
+    what it may hold tokens for) so its access can still be removed.
+    """
     consent, _created = Consent.objects.select_for_update().get_or_create(
         user=user, application=application
     )
     added = [scope for scope in scopes if scope not in consent.scopes]
     consent.scope = " ".join(sorted(consent.scopes | set(scopes)))
+    consent.remembered_scope = (
+        " ".join(sorted(consent.remembered_scopes | set(scopes))) if remember else ""
+    )
     consent.resource = sorted(set(consent.resource) | set(resource))
     consent.last_used_at = timezone.now()
     consent.save()
@@ -94,6 +113,7 @@ def consent_grant(
         application=application,
         scope=" ".join(scopes),
         added=" ".join(added),
+        remembered=remember,
     )
     return consent
 
@@ -133,7 +153,9 @@ def consent_scope_remove(*, user, application: Application, scope: str, request=
         consent_revoke(user=user, application=application, request=request)
         return
     consent.scope = " ".join(sorted(remaining))
-    consent.save(update_fields=["scope", "updated_at"])
+    if consent.remembered_scope is not None:
+        consent.remembered_scope = " ".join(sorted(consent.remembered_scopes - {scope}))
+    consent.save(update_fields=["scope", "remembered_scope", "updated_at"])
     tokens_revoke(application=application, user=user, scope=scope)
     AuditEvent.objects.record(
         event=AuditEvent.Type.CONSENT_SCOPE_REMOVED,
@@ -143,6 +165,16 @@ def consent_scope_remove(*, user, application: Application, scope: str, request=
         application=application,
         scope=scope,
     )
+
+
+def consent_scope_for_display(*, consent: Consent, scope: str) -> dict | None:
+    """One scope of the user's consent in the words the user reads, or None if not granted."""
+    from oauth_portal.server.api_catalogue import scopes_for_consent
+
+    if scope not in consent.scopes:
+        return None
+    rows = scopes_for_consent(names=[scope])
+    return rows[0] if rows else {"name": scope, "description": scope, "api": ""}
 
 
 def consent_owned_by(*, user, application_id: int) -> Consent | None:
@@ -168,6 +200,8 @@ def connected_apps_for_display(*, user) -> list[dict]:
                 "publisher": application.homepage_url
                 or (application.user.get_username() if application.user else ""),
                 "scope_rows": scopes_for_consent(names=sorted(consent.scopes)),
+                # Suspended by an admin: it can neither sign the user in nor use a token.
+                "suspended": application.status == Application.Status.SUSPENDED,
             }
         )
     return rows

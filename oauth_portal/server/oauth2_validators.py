@@ -23,6 +23,7 @@ from oauth_portal.server import (
     client_id_documents,
     client_secret_lifecycle,
     custom_claims,
+    offline_access,
     ratelimits,
     roles,
     tokens,
@@ -342,10 +343,18 @@ class PortalOAuth2Validator(OAuth2Validator):
         return access_token
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
+        # oauthlib sends this very dict as the response: what is taken out here is not issued.
+        if not offline_access.refresh_token_allowed(
+            application=request.client, scopes=request.scopes
+        ):
+            token.pop("refresh_token", None)
         super()._save_bearer_token(token, request, *args, **kwargs)
         if request.grant_type == "authorization_code":
-            tokens.authorization_code_redeemed(
+            family = tokens.authorization_code_redeemed(
                 code=request.code, application=request.client, user=request.user, token=token
+            )
+            offline_access.code_tie_pass_to_family(
+                code=request.code, token_family=family, scopes=request.scopes
             )
         consent_touch(user=request.user, application=request.client)
         tokens.token_issue_record(request=request, token=token)

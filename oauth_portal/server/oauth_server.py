@@ -15,6 +15,25 @@ S256_ONLY = {"S256": code_challenge_method_s256}
 SUPPORTED_GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 SUPPORTED_RESPONSE_TYPES = ("code",)
 
+# The ``grant_type`` each of DOT's Application.authorization_grant_type values lets a client
+# send. Implicit and hybrid send none (they are response types, and only ``code`` is one here).
+# Forms offer an app only the types whose grant is in SUPPORTED_GRANT_TYPES, the one list.
+GRANT_TYPE_SENT_BY_APPLICATION_GRANT = {
+    "authorization-code": "authorization_code",
+    "client-credentials": "client_credentials",
+    "password": "password",
+    "urn:ietf:params:oauth:grant-type:device_code": "urn:ietf:params:oauth:grant-type:device_code",
+}
+
+
+def application_grant_type_choices(choices) -> list[tuple[str, str]]:
+    """The (value, label) pairs of DOT's grant-type choices that this server accepts."""
+    return [
+        (value, label)
+        for value, label in choices
+        if GRANT_TYPE_SENT_BY_APPLICATION_GRANT.get(value) in SUPPORTED_GRANT_TYPES
+    ]
+
 
 class PortalServer(Server):
     def __init__(self, request_validator, *args, **kwargs):

@@ -24,8 +24,11 @@ from oauth_portal.server.models import (
 logger = logging.getLogger(__name__)
 
 
-def authorization_code_redeemed(*, code: str, application: Application, user, token: dict) -> None:
-    """Remember a redeemed code and the token family it started, to catch a replay later."""
+def authorization_code_redeemed(
+    *, code: str, application: Application, user, token: dict
+) -> uuid.UUID | None:
+    """Remember a redeemed code and the token family it started, to catch a replay later.
+    Returns that family (None when no refresh token was issued)."""
     access_checksum = token_checksum(token["access_token"])
     family = (
         get_refresh_token_model()
@@ -40,6 +43,7 @@ def authorization_code_redeemed(*, code: str, application: Application, user, to
         token_family=family,
         access_token_checksum=access_checksum,
     )
+    return family
 
 
 def authorization_code_replay_handle(*, code: str, application: Application, request=None) -> bool:
@@ -66,9 +70,24 @@ def authorization_code_replay_handle(*, code: str, application: Application, req
 
 
 def refresh_token_replay_record(*, refresh_token, request=None) -> None:
-    """Record a replayed (already rotated or revoked) refresh token; DOT has revoked its family."""
+    """Record a revoked refresh token presented again (DOT answers ``invalid_grant`` and has
+    revoked its family), as what it is.
+
+    Reuse is a token that was rotated (a newer one of its family exists): two parties held it,
+    so it may be stolen. The newest of its family was never rotated: it was revoked on purpose
+    (access removed on Connected apps, sign-out, revocation, an admin), and an app that has
+    not caught up yet is no sign of theft, so it is recorded as such, not as reuse.
+    """
+    family = refresh_token.token_family
+    rotated = bool(family) and (
+        get_refresh_token_model()
+        .objects.filter(token_family=family, pk__gt=refresh_token.pk)
+        .exists()
+    )
     AuditEvent.objects.record(
-        event=AuditEvent.Type.REFRESH_REUSED,
+        event=AuditEvent.Type.REFRESH_REUSED
+        if rotated
+        else AuditEvent.Type.REFRESH_AFTER_REVOCATION,
         request=request,
         user=refresh_token.user,
         application=refresh_token.application,

@@ -67,7 +67,10 @@ def test_new_user_grants_part_takes_it_back(page, server_url, screenshot):
     assert page.get_by_text("Save new colors to your list").count() == 0
     screenshot("end-user-connected-apps")
 
-    page.get_by_role("button", name="Remove access for Palette Pal").click()
+    page.get_by_role("link", name="Remove access for Palette Pal").click()
+    expect(page.get_by_role("heading", name="Remove access for Palette Pal?")).to_be_visible()
+    assert Consent.objects.filter(application=app).exists()  # asked first
+    page.get_by_role("button", name="Remove access").click()
     page.wait_for_load_state()
     expect(page.get_by_text("Palette Pal can no longer use your account.")).to_be_visible()
     assert not Consent.objects.filter(application=app).exists()

@@ -94,6 +94,7 @@ def test_catalogue_lists_each_api_with_audience_scopes_and_endpoints(client):
         "openid",
         "profile",
         "email",
+        "offline_access",
     ]
 
 

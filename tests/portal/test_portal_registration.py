@@ -54,7 +54,12 @@ def test_register_form_offers_the_catalogue_scopes_grouped_by_api(portal):
         for group in response.context["scope_groups"]
     }
     assert groups["Colors API"] == ["colors:read", "colors:write"]
-    assert groups["Sign-in and profile (OpenID Connect)"] == ["openid", "profile", "email"]
+    assert groups["Sign-in and profile (OpenID Connect)"] == [
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+    ]
     assert b"https://api.example.test/colors" in response.content
 
 

@@ -235,7 +235,8 @@ def test_hostile_bodies_are_400_not_500(client, open_registration, body, content
 def test_without_scope_a_client_gets_the_openid_scopes_only(client, open_registration, signed_in):
     metadata = {k: v for k, v in NATIVE_CLIENT.items() if k != "scope"}
     body = register(client, metadata).json()
-    assert set(body["scope"].split()) == {"openid", "profile", "email"}
+    # offline_access (OpenID Connect Core 11) is every client's to ask for.
+    assert set(body["scope"].split()) == {"openid", "profile", "email", "offline_access"}
 
     app = Application.objects.get(client_id=body["client_id"])
     _verifier, challenge = pkce_pair()

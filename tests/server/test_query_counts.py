@@ -81,7 +81,8 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
 
     assert small == large
     # 2 of them re-read the client's allow-list (one with an explicit list), 1 the scopes the
-    # user's roles permit (APIs that enforce roles).
+    # user's roles permit (APIs that enforce roles), 1 passes the code's tie to the sign-in on
+    # to the refresh-token family (offline_access.py).
     assert large <= 26
 
 

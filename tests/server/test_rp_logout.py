@@ -65,8 +65,9 @@ def test_staying_signed_in_keeps_the_session(signed_in, id_token):
 
 
 def test_logout_does_not_revoke_other_apps_tokens(signed_in, id_token, user):
+    # With offline_access: tokens without it end with the sign-in (test_offline_access.py).
     other = ApplicationFactory()
-    code, verifier = get_code(signed_in, other, scope="openid colors:read")
+    code, verifier = get_code(signed_in, other, scope="openid colors:read offline_access")
     other_token = redeem(signed_in, other, code, verifier).json()["access_token"]
     confirm(signed_in, signed_in.get(logout_url(id_token_hint=id_token)))
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {other_token}"}

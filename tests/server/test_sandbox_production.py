@@ -72,7 +72,7 @@ def test_sandbox_app_refuses_a_stranger_with_a_readable_page(sandbox_app, strang
     assert "Location" not in response
     page = response.content.decode()
     assert "still being tested" in page
-    assert "Ask the app&#x27;s developer to add you as a test user" in page
+    assert "Ask the app's developer to add you as a test user" in page
     assert not AuditEvent.objects.filter(type=AuditEvent.Type.CODE_ISSUED).exists()
 
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal_audit", "0005_role_and_claim_events"),
+        ("portal_audit", "0007_refresh_after_revocation_event"),
     ]
 
     operations = [

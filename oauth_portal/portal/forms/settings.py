@@ -217,6 +217,14 @@ class ApplicationSettingsForm(ApplicationFieldsForm):
     The playground's callback is managed by its switch: not shown here, and never a change.
     """
 
+    refresh_tokens_need_offline_access = forms.BooleanField(
+        label="Refresh tokens only with offline_access",
+        required=False,
+        help_text="Strict: your app gets a refresh token only when the user allows "
+        "offline_access. Off: without offline_access your app still gets a refresh token, "
+        "which ends when the user signs out.",
+    )
+
     def __init__(self, *args, application: Application, playground_callback_url: str, **kwargs):
         super().__init__(
             *args,
@@ -242,4 +250,5 @@ class ApplicationSettingsForm(ApplicationFieldsForm):
             "allowed_origins": "\n".join(application.allowed_origins.split()),
             "allowed_scopes": [scope.name for scope in application.allowed_scopes.all()],
             "required_scopes": [scope.name for scope in application.required_scopes.all()],
+            "refresh_tokens_need_offline_access": application.refresh_tokens_need_offline_access,
         }

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 from oauth_portal.server import clients
 from oauth_portal.server.admin.client_actions import ApplicationActionsMixin
 from oauth_portal.server.models import Application
+from oauth_portal.server.oauth_server import application_grant_type_choices
 
 KIND_SHORT = {
     Application.Kind.WEB: "Web",
@@ -116,6 +117,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
                 "post_logout_redirect_uris",
                 "allowed_origins",
                 "algorithm",
+                "refresh_tokens_need_offline_access",
                 "playground_enabled",
                 "token_requests_per_minute",
             )
@@ -166,6 +168,10 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
         if "user" in form.base_fields:
             form.base_fields["user"].label = "Owner"
             form.base_fields["user"].help_text = "The developer who registered the client."
+        if "authorization_grant_type" in form.base_fields:
+            # Only what the token endpoint accepts: an implicit or password client is refused.
+            field = form.base_fields["authorization_grant_type"]
+            field.choices = application_grant_type_choices(field.choices)
         if "skip_authorization" in form.base_fields:
             field = form.base_fields["skip_authorization"]
             field.label = "First-party"

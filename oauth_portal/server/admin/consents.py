@@ -12,12 +12,25 @@ class ConsentAdmin(ReadOnlyAdmin):
     """What each user allowed each app: read-only; an admin may revoke a consent (and with it
     the app's tokens for that user) through ``consents.consent_revoke_by_admin``."""
 
-    list_display = ("user", "application", "scope", "granted_at", "updated_at", "last_used_at")
+    list_display = (
+        "user",
+        "application",
+        "scope",
+        "remembered",
+        "granted_at",
+        "updated_at",
+        "last_used_at",
+    )
     list_select_related = ("user", "application")
     list_filter = ("granted_at", "last_used_at")
     search_fields = USER_AND_CLIENT_SEARCH
     date_hierarchy = "granted_at"
     actions = ("revoke",)
+
+    @admin.display(description="remembered (skips the page)")
+    def remembered(self, obj):
+        """What "Remember my choice" lets skip the consent page."""
+        return " ".join(sorted(obj.remembered_scopes)) or "nothing (asks every time)"
 
     @admin.action(description="Revoke selected consents and their tokens", permissions=["revoke"])
     def revoke(self, request, queryset):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal_server", "0006_api_publishing"),
+        ("portal_server", "0007_offline_access_and_remembered_consent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

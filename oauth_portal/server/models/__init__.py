@@ -16,7 +16,7 @@ from oauth_portal.server.models.registration import DynamicRegistration, Initial
 from oauth_portal.server.models.registry import ApiResource, Scope
 from oauth_portal.server.models.roles import Role, RoleAssignment
 from oauth_portal.server.models.subscriptions import ApiUsage, SandboxTester, Subscription
-from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
+from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode, SignInTie
 
 __all__ = [
     "ApiOperation",
@@ -37,6 +37,7 @@ __all__ = [
     "RoleAssignment",
     "SandboxTester",
     "Scope",
+    "SignInTie",
     "SigningKey",
     "Subscription",
     "is_acceptable_origin",

@@ -97,6 +97,13 @@ class Application(AbstractApplication):
         "authenticated. Empty: the server default for confidential clients, no limit for "
         "public ones; 0: no limit.",
     )
+    # Auth0's strict behaviour: a refresh token only when the user granted ``offline_access``.
+    refresh_tokens_need_offline_access = models.BooleanField(
+        "Refresh tokens only with offline_access",
+        default=False,
+        help_text="Issue a refresh token only when the user granted offline_access. Off: "
+        "refresh tokens without offline_access end when the user signs out.",
+    )
     # Empty means "every active scope": an app made by `createapplication` can run the whole
     # flow; the portal and the admin narrow it.
     allowed_scopes = models.ManyToManyField(

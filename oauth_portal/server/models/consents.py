@@ -21,6 +21,16 @@ class Consent(models.Model):
         related_name="consents",
     )
     scope = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
+    # What the user ticked "Remember my choice" for: only these let a later request skip the
+    # page. ``scope`` stays what the app may hold tokens for (listed on Connected apps).
+    # Null (a consent recorded before the choice existed, or made in code): all of ``scope``.
+    remembered_scope = models.TextField(  # noqa: DJ001 - null (unset) differs from "" (none)
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Scopes that skip the consent page, space-separated (empty: none; "
+        "unset: all granted scopes).",
+    )
     resource = models.JSONField(default=list, blank=True, help_text="Granted audiences (RFC 8707).")
     granted_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -40,6 +50,12 @@ class Consent(models.Model):
     @property
     def scopes(self) -> set[str]:
         return set(self.scope.split())
+
+    @property
+    def remembered_scopes(self) -> set[str]:
+        if self.remembered_scope is None:
+            return self.scopes
+        return set(self.remembered_scope.split())
 
     def covers(self, scopes) -> bool:
         return set(scopes) <= self.scopes

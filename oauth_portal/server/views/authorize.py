@@ -15,7 +15,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import consents, input_rules
+from oauth_portal.server import consents, input_rules, offline_access
 from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
@@ -101,7 +101,14 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
         return super().form_valid(form)
 
     def redirect(self, redirect_to, application):
-        """RFC 9207: every authorization response carries ``iss``, errors included."""
+        """RFC 9207: every authorization response carries ``iss``, errors included.
+
+        Every code leaves through here (consent page, stored consent, first-party apps): each
+        is tied to the user's sign-in, which its refresh tokens follow unless they get
+        ``offline_access`` (``oauth_portal.server.offline_access``).
+        """
+        if codes := query_params(redirect_to).get("code"):
+            offline_access.code_tie_to_sign_in(request=self.request, code=codes[0])
         if "iss" not in query_params(redirect_to) and "error" in query_params(redirect_to):
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
             separator = "&" if "?" in redirect_to else "?"
@@ -166,6 +173,7 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
                 application=application,
                 scopes=granted,
                 resource=(form.cleaned_data.get("resource") or "").split(),
+                remember=remember_choice(self.request.POST),
                 request=self.request,
             )
         return response
@@ -212,12 +220,28 @@ def sign_in_too_old(request) -> bool:
     return last_login is None or int((timezone.now() - last_login).total_seconds()) > int(raw)
 
 
+def remember_choice(post) -> bool:
+    """Whether the user ticked "Remember my choice" (Approve Always) or not (Approve Once).
+
+    The page sends a hidden ``remember=0`` before the checkbox's ``remember=1`` (the last value
+    wins, as in Rails' check_box), so an unticked box is told apart from a form that never
+    offered the choice, which is remembered, as every approval was before the choice existed.
+    """
+    values = post.getlist("remember")
+    return values[-1] != "0" if values else True
+
+
 def consent_page_context(need) -> dict:
-    """What the consent page lists: new scopes (optional ones with a checkbox) and old ones."""
+    """What the consent page lists: new scopes (optional ones with a checkbox) and old ones.
+
+    With nothing new (``prompt=consent``), the page asks the user to confirm what the app
+    already has, worded so, rather than "it now also asks to" over an empty list.
+    """
     new_rows = scopes_for_consent(names=[*need.new_required, *need.new_optional])
     for row in new_rows:
         row["optional"] = row["name"] in need.new_optional
     return {
         "scope_rows": new_rows,
         "granted_before_rows": scopes_for_consent(names=need.granted_before),
+        "reconfirm": not new_rows,
     }

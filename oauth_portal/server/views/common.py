@@ -43,19 +43,26 @@ def invalid_consent_form(request):
 
 def unavailable_app_page(request, application):
     """A pending app (other users than its developer), a sandbox app (other users than its
-    developer and test users) or a suspended one: no sign-in."""
-    if application.status == application.Status.PENDING:
-        description = "This app is awaiting approval and cannot be used yet."
-    elif application.environment == application.Environment.SANDBOX:
-        description = (
-            "This app is still being tested: only its developer and the test users they "
-            "listed can sign in to it. Ask the app's developer to add you as a test user."
-        )
-    else:
-        description = "This app has been suspended and cannot be used."
-    return authorize_error_page(
-        request, error="unauthorized_client", description=description, status=403
+    developer and test users) or a suspended one: no sign-in, and a page that says so in plain
+    words (the protocol's ``unauthorized_client`` only in small print, for the developer)."""
+    suspended = application.status == application.Status.SUSPENDED
+    sandbox = (
+        not suspended
+        and application.status != application.Status.PENDING
+        and application.environment == application.Environment.SANDBOX
     )
+    context = {
+        "application": application,
+        "suspended": suspended,
+        "sandbox": sandbox,
+        "state": "suspended"
+        if suspended
+        else "still being tested"
+        if sandbox
+        else ("not available yet"),
+        "error_code": "unauthorized_client",
+    }
+    return render(request, "oauth_portal/server/app_unavailable.html", context, status=403)
 
 
 def repeated_parameters(params, *, allowed=("resource",)) -> list[str]:
