@@ -157,6 +157,13 @@ class AuditEvent(models.Model):
         RATE_LIMITED = "rate_limited", _("Rate limit hit")
         SIGNING_KEY_CREATED = "signing_key.created", _("Signing key created")
         SIGNING_KEY_ROTATED = "signing_key.rotated", _("Signing key rotated")
+        DEVICE_APPROVED = "device.approved", _("Device authorization approved")
+        DEVICE_DENIED = "device.denied", _("Device authorization denied")
+        LOGOUT_NOTIFICATION_DELIVERED = (
+            "logout_notification.delivered",
+            _("Back-channel logout delivered"),
+        )
+        LOGOUT_NOTIFICATION_FAILED = "logout_notification.failed", _("Back-channel logout failed")
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     type = models.CharField(max_length=64, choices=Type.choices, db_index=True)

@@ -15,6 +15,8 @@ PORTAL_KIND_PROTOCOL = {
         Application.CLIENT_CONFIDENTIAL,
         Application.GRANT_CLIENT_CREDENTIALS,
     ),
+    # RFC 8628: a device cannot keep a secret, so it is a public client of the device grant.
+    Application.Kind.DEVICE: (Application.CLIENT_PUBLIC, Application.GRANT_DEVICE_CODE),
 }
 
 

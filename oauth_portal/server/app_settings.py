@@ -29,6 +29,11 @@ DEFAULTS = {
     # derived from SECRET_KEY).
     "PORTAL_CLIENT_SECRET_KEY": "",
     "PORTAL_SIGNING_KEY_ENCRYPTION_KEYS": [],
+    # The device flow (RFC 8628): how long a device code and its user code live, and the
+    # failed user-code entries allowed per address and per signed-in user before a pause.
+    "PORTAL_DEVICE_CODE_EXPIRE_SECONDS": 600,
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "30/10m",
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER": "10/10m",
     # New portal apps wait for an admin's approval.
     "PORTAL_REQUIRE_APPROVAL": False,
     # Browser origins allowed besides those registered on public clients.

@@ -18,7 +18,7 @@ from oauth2_provider.scopes import get_scopes_backend
 from oauthlib.oauth2.rfc6749 import errors, utils
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import bearer, client_secret_lifecycle, ratelimits, tokens
+from oauth_portal.server import bearer, client_secret_lifecycle, device_flow, ratelimits, tokens
 from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
@@ -49,6 +49,10 @@ class PortalOAuth2Validator(OAuth2Validator):
         until the grace period the developer chose ends (``client_secret_verify``).
         """
         client_id, secret = credentials_from_request(request)
+        if secret is None and request.grant_type == device_flow.DEVICE_CODE_GRANT_TYPE:
+            # oauthlib's device grant asks for client authentication whatever the client type;
+            # a public client identifies itself with client_id alone (RFC 8628 §3.4).
+            return bool(client_id) and self.authenticate_client_id(client_id, request)
         if not client_id or secret is None:
             return False
         application = self._load_application(client_id, request)
@@ -311,6 +315,8 @@ class PortalOAuth2Validator(OAuth2Validator):
             tokens.authorization_code_redeemed(
                 code=request.code, application=request.client, user=request.user, token=token
             )
+        if request.grant_type == device_flow.DEVICE_CODE_GRANT_TYPE:
+            device_flow.device_grant_consume(request)
         consent_touch(user=request.user, application=request.client)
         tokens.token_issue_record(request=request, token=token)
 

@@ -23,6 +23,14 @@ urlpatterns = [
     path(".well-known/jwks.json", views.JwksInfoView.as_view(), name="jwks-info"),
     path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
     path("logout/", views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
+    # The device flow (RFC 8628): DOT's URL names for the endpoint and the verification page.
+    path(
+        "device-authorization/",
+        views.DeviceAuthorizationView.as_view(),
+        name="device-authorization",
+    ),
+    path("device/", views.DeviceVerificationView.as_view(), name="device"),
+    path("device/decide/", views.DeviceDecisionView.as_view(), name="device-decide"),
     # RFC 8414 fallback form (issuer + /.well-known/oauth-authorization-server); the root form
     # is mounted in oauth_portal/urls.py.
     path(

@@ -12,6 +12,12 @@ from oauth_portal.portal.forms.validation import (
 from oauth_portal.server.models import Application, Scope
 
 OPENID_SCOPES = frozenset({"openid", "profile", "email"})
+# Kinds that never send a browser back to the app, with why a redirect field must stay empty.
+NO_REDIRECT_KINDS = {
+    Application.Kind.SERVICE: "A service signs in no user: leave this empty.",
+    Application.Kind.DEVICE: "A device's user signs in at our device page, never through a "
+    "redirect: leave this empty.",
+}
 
 
 def _https_url_field(label: str, help_text: str = "") -> forms.URLField:
@@ -131,15 +137,12 @@ class ApplicationFieldsForm(forms.Form):
     def _check_kind_rules(self, cleaned: dict) -> None:
         kind = self.kind
         redirect_uris = cleaned.get("redirect_uris")
-        if kind == Application.Kind.SERVICE:
+        if kind in NO_REDIRECT_KINDS:
             for name in ("redirect_uris", "post_logout_redirect_uris", "allowed_origins"):
                 if cleaned.get(name):
                     self.add_error(
                         name,
-                        ValidationError(
-                            "A service signs in no user: leave this empty.",
-                            code="not_for_service",
-                        ),
+                        ValidationError(NO_REDIRECT_KINDS[kind], code="not_for_service"),
                     )
             return
         if redirect_uris == [] and not self.playground:

@@ -61,6 +61,7 @@ class Application(AbstractApplication):
         SPA = "spa", _("Single-page app")
         NATIVE = "native", _("Native or mobile app")
         SERVICE = "service", _("Service (machine to machine)")
+        DEVICE = "device", _("TV or command-line tool")
 
     description = models.TextField(blank=True, default="")
     homepage_url = models.URLField(blank=True, default="")
@@ -116,6 +117,8 @@ class Application(AbstractApplication):
         app made outside the portal (DOT's ``createapplication``, the admin)."""
         if self.authorization_grant_type == self.GRANT_CLIENT_CREDENTIALS:
             return self.Kind.SERVICE
+        if self.authorization_grant_type == self.GRANT_DEVICE_CODE:
+            return self.Kind.DEVICE
         if self.is_public:
             return self.Kind.SPA if self.allowed_origins.strip() else self.Kind.NATIVE
         return self.Kind.WEB

@@ -52,7 +52,17 @@ class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
             "token_endpoint_auth_methods_supported"
         ]
         document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
+        document.update(device_flow_metadata(self, request))
         return public_json_document(document)
+
+
+def device_flow_metadata(view, request) -> dict:
+    """RFC 8628 §4: where a device starts the device flow."""
+    return {
+        "device_authorization_endpoint": view._get_endpoint_url(
+            request, "device-authorization", required=True
+        )
+    }
 
 
 class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
@@ -68,6 +78,7 @@ class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
         # DOT lists the JWKS only when the OIDC_RSA_PRIVATE_KEY setting is set; ours never is.
         if oauth2_settings.OIDC_ENABLED:
             document["jwks_uri"] = self._get_endpoint_url(request, "jwks-info", required=True)
+        document.update(device_flow_metadata(self, request))
         return public_json_document(document)
 
 
