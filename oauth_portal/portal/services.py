@@ -31,6 +31,8 @@ PORTAL_SETTINGS_FIELDS = (
     "redirect_uris",
     "post_logout_redirect_uris",
     "allowed_origins",
+    "backchannel_logout_uri",
+    "backchannel_logout_session_required",
 )
 
 

@@ -34,6 +34,10 @@ DEFAULTS = {
     "PORTAL_DEVICE_CODE_EXPIRE_SECONDS": 600,
     "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "30/10m",
     "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER": "10/10m",
+    # Back-channel logout (logout_notifications.py): each POST's timeout, and whether apps
+    # may be notified at loopback, private or link-local addresses (development, one network).
+    "PORTAL_BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS": 5,
+    "PORTAL_BACKCHANNEL_LOGOUT_ALLOW_PRIVATE_ADDRESSES": False,
     # New portal apps wait for an admin's approval.
     "PORTAL_REQUIRE_APPROVAL": False,
     # Browser origins allowed besides those registered on public clients.

@@ -45,6 +45,7 @@ class ServerConfig(AppConfig):
             cors,
             registry,
             sign_in_protection,  # noqa: F401
+            sign_in_sessions,
             tokens_follow_account,
         )
 
@@ -53,3 +54,5 @@ class ServerConfig(AppConfig):
         registry.connect()
         # Deactivation and a new password revoke the user's tokens, whatever view saved them.
         tokens_follow_account.connect()
+        # Every sign-out ends the sign-in session and notifies its apps (back-channel logout).
+        sign_in_sessions.connect()

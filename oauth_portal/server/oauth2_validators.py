@@ -18,7 +18,14 @@ from oauth2_provider.scopes import get_scopes_backend
 from oauthlib.oauth2.rfc6749 import errors, utils
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import bearer, client_secret_lifecycle, device_flow, ratelimits, tokens
+from oauth_portal.server import (
+    bearer,
+    client_secret_lifecycle,
+    device_flow,
+    ratelimits,
+    sign_in_sessions,
+    tokens,
+)
 from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
@@ -217,6 +224,9 @@ class PortalOAuth2Validator(OAuth2Validator):
         return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
 
     def finalize_id_token(self, id_token, token, token_handler, request):
+        # OIDC Back-Channel Logout §2.1: the sign-in session, as logout tokens will name it.
+        if sid := sign_in_sessions.sid_for_token_request(request):
+            id_token["sid"] = sid
         signed = super().finalize_id_token(id_token, token, token_handler, request)
         # On the request, never on self: DOT shares one validator instance across threads.
         request.portal_signed_id_token = (signed, request.id_token)
@@ -308,6 +318,17 @@ class PortalOAuth2Validator(OAuth2Validator):
                 access_token=access_token, jti=claims["jti"], expires=access_token.expires
             )
         return access_token
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
+        refresh_token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous
+        )
+        if request.grant_type == "authorization_code":
+            # Refreshed ID tokens carry the code's sid, found through the token family.
+            sign_in_sessions.session_client_link_family(
+                code=request.code, token_family=refresh_token.token_family
+            )
+        return refresh_token
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         super()._save_bearer_token(token, request, *args, **kwargs)

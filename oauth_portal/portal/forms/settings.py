@@ -100,6 +100,14 @@ class ApplicationFieldsForm(forms.Form):
         help_text="Single-page apps: the origins your app is served from (scheme://host[:port], "
         "no path). They may call the token, userinfo and revocation endpoints and the APIs.",
     )
+    backchannel_logout_uri = _https_url_field(
+        "Back-channel logout URI",
+        "Optional: we POST a signed logout token here when a user who signed in to your app "
+        "signs out (OpenID Connect Back-Channel Logout).",
+    )
+    backchannel_logout_session_required = forms.BooleanField(
+        label="Logout tokens must name the session (sid)", required=False
+    )
     allowed_scopes = _scope_field("Scopes your app may ask for")
     required_scopes = _scope_field("Scopes your app cannot work without")
 
@@ -242,6 +250,8 @@ class ApplicationSettingsForm(ApplicationFieldsForm):
             "redirect_uris": "\n".join(redirect_uris),
             "post_logout_redirect_uris": "\n".join(application.post_logout_redirect_uris.split()),
             "allowed_origins": "\n".join(application.allowed_origins.split()),
+            "backchannel_logout_uri": application.backchannel_logout_uri,
+            "backchannel_logout_session_required": application.backchannel_logout_session_required,
             "allowed_scopes": [scope.name for scope in application.allowed_scopes.all()],
             "required_scopes": [scope.name for scope in application.required_scopes.all()],
         }

@@ -4,4 +4,4 @@ The client and token admins (``clients.py``, ``tokens.py``) are registered by DO
 ``OAUTH2_PROVIDER["*_ADMIN_CLASS"]``; the rest register themselves when imported here.
 """
 
-from oauth_portal.server.admin import consents, keys, registry  # noqa: F401
+from oauth_portal.server.admin import consents, keys, registry, sessions  # noqa: F401

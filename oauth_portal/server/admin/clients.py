@@ -105,6 +105,8 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
                 "authorization_grant_type",
                 "redirect_uris",
                 "post_logout_redirect_uris",
+                "backchannel_logout_uri",
+                "backchannel_logout_session_required",
                 "allowed_origins",
                 "algorithm",
                 "playground_enabled",

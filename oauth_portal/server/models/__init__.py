@@ -11,6 +11,7 @@ from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
 from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registry import ApiResource, Scope
+from oauth_portal.server.models.sessions import LogoutNotification, SessionClient, SignInSession
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
 
 __all__ = [
@@ -21,9 +22,12 @@ __all__ = [
     "ClientSecret",
     "Consent",
     "JwtAccessToken",
+    "LogoutNotification",
     "RateCounter",
     "RedeemedCode",
     "Scope",
+    "SessionClient",
+    "SignInSession",
     "SigningKey",
     "is_acceptable_origin",
 ]

@@ -87,6 +87,18 @@ class Application(AbstractApplication):
         "authenticated. Empty: the server default for confidential clients, no limit for "
         "public ones; 0: no limit.",
     )
+    # OpenID Connect Back-Channel Logout 1.0: where we POST a logout token when a user who
+    # signed in to this app signs out here.
+    backchannel_logout_uri = models.URLField(
+        blank=True,
+        default="",
+        help_text="OpenID Connect back-channel logout: we POST a signed logout token here when "
+        "a user who signed in to this app signs out. https (http only on loopback hosts).",
+    )
+    backchannel_logout_session_required = models.BooleanField(
+        default=False,
+        help_text="The app needs the session id (sid) in logout tokens (and ID tokens).",
+    )
     # Empty means "every active scope": an app made by `createapplication` can run the whole
     # flow; the portal and the admin narrow it.
     allowed_scopes = models.ManyToManyField(
@@ -204,6 +216,20 @@ class Application(AbstractApplication):
                     _("Use https; plain http is only allowed for loopback addresses: %(uris)s"),
                     code="insecure_redirect_uri",
                     params={"uris": " ".join(plain_http)},
+                )
+            )
+        logout_uri = urlsplit(self.backchannel_logout_uri)
+        if self.backchannel_logout_uri and (
+            logout_uri.fragment
+            or not (
+                logout_uri.scheme == "https"
+                or (logout_uri.scheme == "http" and logout_uri.hostname in LOOPBACK_HOSTS)
+            )
+        ):
+            errors.setdefault("backchannel_logout_uri", []).append(
+                ValidationError(
+                    _("Use https (plain http only on loopback hosts), without a #fragment."),
+                    code="insecure_backchannel_logout_uri",
                 )
             )
         bad_origins = [

@@ -15,7 +15,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import consents, input_rules
+from oauth_portal.server import consents, input_rules, sign_in_sessions
 from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
@@ -97,7 +97,12 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
         return super().form_valid(form)
 
     def redirect(self, redirect_to, application):
-        """RFC 9207: every authorization response carries ``iss``, errors included."""
+        """RFC 9207: every authorization response carries ``iss``, errors included. A code
+        is recorded against the browser's sign-in session (its ID token's ``sid``)."""
+        if codes := query_params(redirect_to).get("code"):
+            sign_in_sessions.session_client_record(
+                request=self.request, application=application, code=codes[0]
+            )
         if "iss" not in query_params(redirect_to) and "error" in query_params(redirect_to):
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
             separator = "&" if "?" in redirect_to else "?"

@@ -53,7 +53,15 @@ class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
         ]
         document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
         document.update(device_flow_metadata(self, request))
+        document.update(BACKCHANNEL_LOGOUT_METADATA)
         return public_json_document(document)
+
+
+# OpenID Connect Back-Channel Logout 1.0 §2.1 (logout_notifications.py).
+BACKCHANNEL_LOGOUT_METADATA = {
+    "backchannel_logout_supported": True,
+    "backchannel_logout_session_supported": True,
+}
 
 
 def device_flow_metadata(view, request) -> dict:
