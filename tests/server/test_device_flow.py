@@ -286,3 +286,31 @@ def test_portal_registers_a_tv_or_command_line_tool(client, user, scopes_openid=
     assert app.authorization_grant_type == Application.GRANT_DEVICE_CODE
     assert app.redirect_uris == ""
     assert start(Client(), app)["user_code"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "client_id={cid}&client_id={cid}&scope=openid",
+        "client_id={cid}&scope=openid%00",
+        "client_id=%00&scope=openid",
+        "client_id={cid}&scope=" + "a" * 100_000,
+        "client_id={cid}&scope=%ff%fe",
+    ],
+)
+def test_hostile_device_authorization_requests_get_oauth_json_and_create_nothing(
+    client, device_app, body
+):
+    response = client.post(
+        "/o/device-authorization/", body.format(cid=device_app.client_id), content_type=FORM
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]
+    assert DeviceGrant.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["BCDF\x00GHJK", "B" * 100_000, "%ff", "' OR 1=1 --"])
+def test_hostile_user_codes_get_the_page_back_never_a_500(signed_in, typed):
+    response = signed_in.post("/o/device/", {"user_code": typed})
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"].startswith("text/html")
