@@ -32,7 +32,7 @@ DEFAULTS = {
     # The device flow (RFC 8628): how long a device code and its user code live, and the
     # failed user-code entries allowed per address and per signed-in user before a pause.
     "PORTAL_DEVICE_CODE_EXPIRE_SECONDS": 600,
-    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "30/10m",
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "100/10m",
     "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER": "10/10m",
     # Back-channel logout (logout_notifications.py): each POST's timeout, and whether apps
     # may be notified at loopback, private or link-local addresses (development, one network).

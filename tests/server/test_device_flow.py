@@ -50,7 +50,7 @@ def poll(client, app, device_code):
 
 
 def approve(client, user_code, *, allow=True):
-    page = client.get("/o/device/", {"user_code": user_code})
+    page = client.post("/o/device/", {"user_code": user_code})
     assert page.status_code == 200
     data = {"user_code": page.context["form"]["user_code"].value()}
     data["granted_scope"] = [row["name"] for row in page.context["scope_rows"]]
@@ -172,7 +172,7 @@ def test_expired_device_code_is_expired_token(client, device_app, user):
         assert response.json()["error"] == "expired_token"
         browser = Client()
         browser.force_login(user)
-        page = browser.get("/o/device/", {"user_code": body["user_code"]})
+        page = browser.post("/o/device/", {"user_code": body["user_code"]})
     assert page.status_code == 400
     assert "not valid" in page.content.decode()
 
@@ -211,6 +211,16 @@ def test_user_code_is_case_and_dash_insensitive(client, device_app, user):
     assert page.status_code == 200
     assert "Living-room TV" in page.content.decode()
     assert body["user_code"] in page.content.decode()
+
+
+def test_verification_uri_complete_fills_the_code_in_but_decides_nothing(signed_in, settings):
+    """A GET never looks a code up, so another site cannot spend the user's tries with it."""
+    settings.PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER = "1/10m"
+    for _ in range(3):
+        page = signed_in.get("/o/device/", {"user_code": "BBBB-BBBB"})
+        assert page.status_code == 200
+        assert page.context["form"]["user_code"].value() == "BBBB-BBBB"
+    assert signed_in.post("/o/device/", {"user_code": "BBBB-BBBB"}).status_code == 400
 
 
 def test_verification_page_asks_to_sign_in_first(client):

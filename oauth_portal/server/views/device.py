@@ -156,14 +156,16 @@ def user_code_failure_checks(request) -> list:
 
 class DeviceVerificationView(LoginRequiredMixin, View):
     """The ``verification_uri``: the user, signed in, types the code from their device (or
-    arrives with it from ``verification_uri_complete``) and sees our consent page for it."""
+    arrives with it filled in from ``verification_uri_complete``) and sees our consent page.
+
+    A code is only looked up on POST (CSRF-protected): wrong codes count against the user, and
+    a GET that counted them would let any web page spend a victim's tries with image tags."""
 
     hostile_input_rule = input_rules.OAUTH_PAGE
 
     def get(self, request, *args, **kwargs):
-        if "user_code" in request.GET:
-            return self.consent_or_retry(request, UserCodeForm(request.GET))
-        return render(request, ENTER_CODE_TEMPLATE, {"form": UserCodeForm()})
+        form = UserCodeForm(initial={"user_code": request.GET.get("user_code", "")[:32]})
+        return render(request, ENTER_CODE_TEMPLATE, {"form": form})
 
     def post(self, request, *args, **kwargs):
         return self.consent_or_retry(request, UserCodeForm(request.POST))
