@@ -183,3 +183,12 @@ def device_grant_consume(request) -> None:
     grant = getattr(request, "device_grant", None)
     if grant is not None:
         grant.delete()
+
+
+def device_grants_prune(*, older_than: timedelta) -> int:
+    """Delete device grants that expired more than ``older_than`` ago (DOT's ``cleartokens``
+    leaves them); a device polling one after that gets ``invalid_grant``."""
+    deleted, _ = (
+        get_device_grant_model().objects.filter(expires__lt=timezone.now() - older_than).delete()
+    )
+    return deleted

@@ -9,17 +9,24 @@ ID token carries it, and so do ID tokens minted later from the code's refresh-to
 
 import hashlib
 import secrets
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import logout_notifications
-from oauth_portal.server.models import Application, SessionClient, SignInSession
+from oauth_portal.server.models import (
+    Application,
+    LogoutNotification,
+    SessionClient,
+    SignInSession,
+)
 
 SID_SESSION_KEY = "portal_sid"
 
@@ -126,3 +133,19 @@ def end_on_sign_out(sender, request=None, user=None, **kwargs) -> None:
 
 def connect() -> None:
     user_logged_out.connect(end_on_sign_out, dispatch_uid="oauth_portal.sign_in_sessions")
+
+
+def sign_in_records_prune(*, older_than) -> int:
+    """Delete what back-channel logout no longer needs: sessions ended, or begun longer ago
+    than a session cookie lives, before ``older_than`` (with the apps signed in during them),
+    and notifications delivered or given up on before then. Returns the rows deleted."""
+    cutoff = timezone.now() - older_than
+    cookie_cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE) - older_than
+    sessions, _ = SignInSession.objects.filter(
+        Q(ended_at__lt=cutoff) | Q(created__lt=cookie_cutoff)
+    ).delete()
+    notifications, _ = LogoutNotification.objects.filter(
+        created__lt=cutoff,
+        status__in=[LogoutNotification.Status.DELIVERED, LogoutNotification.Status.FAILED],
+    ).delete()
+    return sessions + notifications

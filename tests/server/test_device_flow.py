@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from freezegun import freeze_time
 from oauth2_provider.models import get_access_token_model, get_device_grant_model
 
@@ -324,3 +325,21 @@ def test_hostile_user_codes_get_the_page_back_never_a_500(signed_in, typed):
     response = signed_in.post("/o/device/", {"user_code": typed})
     assert 400 <= response.status_code < 500
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_prune_command_deletes_old_expired_grants_and_ended_sessions(client, device_app, user):
+    from django.core.management import call_command
+
+    from oauth_portal.server.models import SignInSession
+
+    with freeze_time(timedelta(days=-10)):
+        start(client, device_app)
+        SignInSession.objects.create(sid="old", user=user, ended_at=timezone.now())
+    live = start(client, device_app)
+    SignInSession.objects.create(sid="recent", user=user, ended_at=timezone.now())
+
+    call_command("prune_sign_in_records", "--older-than", "7d")
+
+    assert DeviceGrant.objects.count() == 1
+    assert poll(client, device_app, live["device_code"]).json()["error"] == "slow_down"
+    assert list(SignInSession.objects.values_list("sid", flat=True)) == ["recent"]
