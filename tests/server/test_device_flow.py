@@ -343,3 +343,18 @@ def test_prune_command_deletes_old_expired_grants_and_ended_sessions(client, dev
     assert DeviceGrant.objects.count() == 1
     assert poll(client, device_app, live["device_code"]).json()["error"] == "slow_down"
     assert list(SignInSession.objects.values_list("sid", flat=True)) == ["recent"]
+
+
+def test_polite_polling_never_meets_the_address_ceiling_on_refused_requests(
+    client, device_app, settings
+):
+    settings.PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = "3/m"
+    with freeze_time() as clock:
+        body = start(client, device_app)
+        for _ in range(5):
+            clock.tick(timedelta(seconds=6))
+            response = poll(client, device_app, body["device_code"])
+            assert response.json()["error"] == "authorization_pending"
+        for _ in range(3):
+            poll(client, device_app, "made-up")
+        assert poll(client, device_app, body["device_code"]).status_code == 429

@@ -51,6 +51,9 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
         with transaction.atomic():
             response = self.authorization_flow_token_response(request)
         response["Cache-Control"] = "no-store"
+        # A device politely polling (RFC 8628 §3.5) is waiting, not refused: a building full of
+        # TVs behind one address must not meet the address's ceiling on refused requests.
+        response.not_a_refusal = b'"authorization_pending"' in response.content
         return labelled_as_json(response)
 
 
