@@ -187,3 +187,36 @@ def test_device_pages_in_a_browser(page, screenshot, live_server, device_app, wi
     page.get_by_role("button", name="Allow").click()
     expect(page.get_by_text("Return to your device")).to_be_visible()
     screenshot(f"device-done-{width}")
+
+
+@needs_chromium
+def test_developer_registers_a_tv_or_command_line_tool_in_the_portal(page, screenshot, server_url):
+    """The kind hides the redirect fields; the app is public, of the device grant, no secret."""
+    from oauth_portal.server.models import Application
+
+    UserFactory(username="devon")
+    page.goto(f"{server_url}/portal/apps/new/")
+    page.get_by_label("Username").fill("devon")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/portal/apps/new/")
+    page.get_by_label("App name").fill("Palette CLI")
+    page.get_by_label("TV or command-line tool").check()
+    assert page.get_by_label("Redirect URIs", exact=True).is_hidden()
+    assert page.get_by_label("Back-channel logout URI").is_hidden()
+    page.get_by_role("checkbox", name="colors:read See your saved colors").check()
+    screenshot("portal-registration-device")
+    page.get_by_role("button", name="Register app").click()
+    expect(page.get_by_role("heading", name="Palette CLI is registered")).to_be_visible()
+    expect(page.get_by_text("It signs users in with the device flow")).to_be_visible()
+    screenshot("portal-credentials-device")
+    page.get_by_role("link", name="I have saved it: go to the app").click()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.get_by_text("signs users in with the device flow (RFC 8628)")).to_be_visible()
+    screenshot("portal-app-device-1280")
+    app = Application.objects.get(name="Palette CLI")
+    assert (app.client_type, app.authorization_grant_type) == (
+        Application.CLIENT_PUBLIC,
+        Application.GRANT_DEVICE_CODE,
+    )
+    assert request_codes(server_url, app, scope="colors:read")["user_code"]
