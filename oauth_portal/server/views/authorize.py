@@ -101,7 +101,7 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
         is recorded against the browser's sign-in session (its ID token's ``sid``)."""
         if codes := query_params(redirect_to).get("code"):
             sign_in_sessions.session_client_record(
-                request=self.request, application=application, code=codes[0]
+                request=self.request, application=application, code=codes[-1]
             )
         if "iss" not in query_params(redirect_to) and "error" in query_params(redirect_to):
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
