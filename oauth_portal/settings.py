@@ -192,6 +192,20 @@ PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT = env_rate(
     "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT", default="10/h"
 )
 
+# The device flow's verification page (server/views/device.py): wrong user codes per signed-in
+# user and per address; right ones never count.
+PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER = env_rate(
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER", default="10/10m"
+)
+PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP = env_rate(
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP", default="100/10m"
+)
+PORTAL_DEVICE_CODE_EXPIRE_SECONDS = env_int("PORTAL_DEVICE_CODE_EXPIRE_SECONDS", 600, minimum=60)
+# Back-channel logout (server/logout_notifications.py) may call apps on private addresses only
+# when allowed: by default in development (a local app), never in production.
+PORTAL_BACKCHANNEL_LOGOUT_ALLOW_PRIVATE_ADDRESSES = env_bool(
+    "PORTAL_BACKCHANNEL_LOGOUT_ALLOW_PRIVATE_ADDRESSES", DEBUG
+)
 
 # Known shared addresses (an office NAT) that skip the per-address failure ceilings; the limits
 # per (account, address) and (client, address) still hold behind them.

@@ -2,36 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from oauth_portal.observability.views import MetricsView
-from oauth_portal.server.health import LivenessView, ReadinessView
-from oauth_portal.server.views import OAuthServerMetadataView
-from oauth_portal.server.views.resource_metadata import ProtectedResourceMetadataView
 from oauth_portal.views import DemoCallbackView, HealthView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
     path("o/", include("oauth_portal.server.urls")),
-    # RFC 8414 §3: the metadata for issuer https://host/o lives at
-    # https://host/.well-known/oauth-authorization-server/o
-    path(
-        ".well-known/oauth-authorization-server/<path:issuer_path>",
-        OAuthServerMetadataView.as_view(),
-        name="oauth-server-metadata-issuer",
-    ),
-    # RFC 9728: each API's metadata, at its served path or its identifier's path on this host
-    # (oauth_portal/server/resource_metadata.py).
-    path(
-        ".well-known/oauth-protected-resource/<path:resource_path>",
-        ProtectedResourceMetadataView.as_view(),
-        name="oauth-protected-resource-metadata",
-    ),
+    # Well-known documents, health and metrics at the root (oauth_portal/server/root_urls.py).
+    path("", include("oauth_portal.server.root_urls")),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("oauth_portal.portal.urls")),
     path("api/", include("apis.urls")),
     path("admin/", admin.site.urls),
     path("healthz", HealthView.as_view(), name="healthz"),
-    path("health/live", LivenessView.as_view(), name="health-live"),
-    path("health/ready", ReadinessView.as_view(), name="health-ready"),
-    path("metrics", MetricsView.as_view(), name="metrics"),
     path("demo/callback", DemoCallbackView.as_view(), name="demo-callback"),
 ]

@@ -172,6 +172,13 @@ class AuditEvent(models.Model):
         ROLE_UNASSIGNED = "role.unassigned", _("Role removed from a user")
         ROLE_CHANGED = "role.changed", _("Role changed")
         CLAIM_CHANGED = "claim.changed", _("Custom claim changed")
+        DEVICE_APPROVED = "device.approved", _("Device authorization approved")
+        DEVICE_DENIED = "device.denied", _("Device authorization denied")
+        LOGOUT_NOTIFICATION_DELIVERED = (
+            "logout_notification.delivered",
+            _("Back-channel logout delivered"),
+        )
+        LOGOUT_NOTIFICATION_FAILED = "logout_notification.failed", _("Back-channel logout failed")
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     type = models.CharField(max_length=64, choices=Type.choices, db_index=True)

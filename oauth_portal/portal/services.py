@@ -16,6 +16,8 @@ PORTAL_KIND_PROTOCOL = {
         Application.CLIENT_CONFIDENTIAL,
         Application.GRANT_CLIENT_CREDENTIALS,
     ),
+    # RFC 8628: a device cannot keep a secret, so it is a public client of the device grant.
+    Application.Kind.DEVICE: (Application.CLIENT_PUBLIC, Application.GRANT_DEVICE_CODE),
 }
 
 
@@ -31,6 +33,8 @@ PORTAL_SETTINGS_FIELDS = (
     "post_logout_redirect_uris",
     "allowed_origins",
     "refresh_tokens_need_offline_access",
+    "backchannel_logout_uri",
+    "backchannel_logout_session_required",
 )
 
 

@@ -31,6 +31,15 @@ DEFAULTS = {
     # derived from SECRET_KEY).
     "PORTAL_CLIENT_SECRET_KEY": "",
     "PORTAL_SIGNING_KEY_ENCRYPTION_KEYS": [],
+    # The device flow (RFC 8628): how long a device code and its user code live, and the
+    # failed user-code entries allowed per address and per signed-in user before a pause.
+    "PORTAL_DEVICE_CODE_EXPIRE_SECONDS": 600,
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "100/10m",
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER": "10/10m",
+    # Back-channel logout (logout_notifications.py): each POST's timeout, and whether apps
+    # may be notified at loopback, private or link-local addresses (development, one network).
+    "PORTAL_BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS": 5,
+    "PORTAL_BACKCHANNEL_LOGOUT_ALLOW_PRIVATE_ADDRESSES": False,
     # New portal apps wait for an admin's approval.
     "PORTAL_REQUIRE_APPROVAL": False,
     # Apps registered in the portal start in the sandbox (their developer and listed test users

@@ -47,6 +47,7 @@ class ServerConfig(AppConfig):
             offline_access,
             registry,
             sign_in_protection,  # noqa: F401
+            sign_in_sessions,
             tokens_follow_account,
         )
 
@@ -57,3 +58,5 @@ class ServerConfig(AppConfig):
         tokens_follow_account.connect()
         # Signing out ends the refresh tokens tied to that sign-in (no offline_access).
         offline_access.connect()
+        # Every sign-out ends the sign-in session and notifies its apps (back-channel logout).
+        sign_in_sessions.connect()

@@ -16,6 +16,8 @@ source. Settings import this module: it imports no models and reads no environme
 
 from datetime import timedelta
 
+from oauth_portal.server.user_codes import user_code_generate
+
 __all__ = [
     "AUTHENTICATION_BACKENDS",
     "AXES_CLIENT_IP_CALLABLE",
@@ -156,7 +158,18 @@ OAUTH2_PROVIDER = {
     # Signing out of one app ends the session here; it does not revoke other apps' tokens.
     "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
-    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": [
+        "authorization_code",
+        "client_credentials",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ],
+    # The device flow (RFC 8628, oauth_portal/server/device_flow.py): short unambiguous user
+    # codes; the poll interval. The verification URIs are made absolute per request, and the
+    # poll checks are our server class's (DOT's pre-token hook reads plain device codes).
+    "OAUTH_DEVICE_USER_CODE_GENERATOR": user_code_generate,
+    "OAUTH_PRE_TOKEN_VALIDATION": [],
+    "DEVICE_FLOW_INTERVAL": 5,
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
         "client_secret_basic",
         "client_secret_post",

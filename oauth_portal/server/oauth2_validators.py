@@ -23,9 +23,11 @@ from oauth_portal.server import (
     client_id_documents,
     client_secret_lifecycle,
     custom_claims,
+    device_flow,
     offline_access,
     ratelimits,
     roles,
+    sign_in_sessions,
     tokens,
 )
 from oauth_portal.server.audiences import resources_allowed_for
@@ -68,6 +70,10 @@ class PortalOAuth2Validator(OAuth2Validator):
         until the grace period the developer chose ends (``client_secret_verify``).
         """
         client_id, secret = credentials_from_request(request)
+        if secret is None and request.grant_type == device_flow.DEVICE_CODE_GRANT_TYPE:
+            # oauthlib's device grant asks for client authentication whatever the client type;
+            # a public client identifies itself with client_id alone (RFC 8628 §3.4).
+            return bool(client_id) and self.authenticate_client_id(client_id, request)
         if not client_id or secret is None:
             return False
         application = self._load_application(client_id, request)
@@ -249,6 +255,9 @@ class PortalOAuth2Validator(OAuth2Validator):
         return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
 
     def finalize_id_token(self, id_token, token, token_handler, request):
+        # OIDC Back-Channel Logout §2.1: the sign-in session, as logout tokens will name it.
+        if sid := sign_in_sessions.sid_for_token_request(request):
+            id_token["sid"] = sid
         signed = super().finalize_id_token(id_token, token, token_handler, request)
         # On the request, never on self: DOT shares one validator instance across threads.
         request.portal_signed_id_token = (signed, request.id_token)
@@ -342,6 +351,17 @@ class PortalOAuth2Validator(OAuth2Validator):
             )
         return access_token
 
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
+        refresh_token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous
+        )
+        if request.grant_type == "authorization_code":
+            # Refreshed ID tokens carry the code's sid, found through the token family.
+            sign_in_sessions.session_client_link_family(
+                code=request.code, token_family=refresh_token.token_family
+            )
+        return refresh_token
+
     def _save_bearer_token(self, token, request, *args, **kwargs):
         # oauthlib sends this very dict as the response: what is taken out here is not issued.
         if not offline_access.refresh_token_allowed(
@@ -356,6 +376,8 @@ class PortalOAuth2Validator(OAuth2Validator):
             offline_access.code_tie_pass_to_family(
                 code=request.code, token_family=family, scopes=request.scopes
             )
+        if request.grant_type == device_flow.DEVICE_CODE_GRANT_TYPE:
+            device_flow.device_grant_consume(request)
         consent_touch(user=request.user, application=request.client)
         tokens.token_issue_record(request=request, token=token)
 

@@ -3,16 +3,25 @@
 - PKCE: oauthlib accepts ``plain`` (and treats a missing method as ``plain``). DOT's RFC 9700
   gate only refuses ``plain`` after the user has consented; removing the method here refuses it
   at the authorization request, before any page is shown (RFC 9700 §2.1.1).
-- Grants: authorization code, refresh token and client credentials. The password and device
-  grants are not registered, so they get ``unsupported_grant_type`` instead of reaching
-  client or user authentication; only ``code`` is a known response type (no implicit/hybrid).
+- Grants: authorization code, refresh token, client credentials and the device grant (RFC
+  8628, whose polling rules are ``device_flow.device_grant_poll``). The password grant is not
+  registered, so it gets ``unsupported_grant_type`` instead of reaching client or user
+  authentication; only ``code`` is a known response type (no implicit/hybrid).
 """
 
+from oauthlib.oauth2 import DeviceApplicationServer
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 from oauthlib.openid import Server
 
+from oauth_portal.server import app_settings, device_flow
+
 S256_ONLY = {"S256": code_challenge_method_s256}
-SUPPORTED_GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+SUPPORTED_GRANT_TYPES = (
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    device_flow.DEVICE_CODE_GRANT_TYPE,
+)
 SUPPORTED_RESPONSE_TYPES = ("code",)
 
 # The ``grant_type`` each of DOT's Application.authorization_grant_type values lets a client
@@ -50,3 +59,14 @@ class PortalServer(Server):
             for name, grant in self._response_types.items()
             if name in SUPPORTED_RESPONSE_TYPES
         }
+        # Ours instead of DOT's OAUTH_PRE_TOKEN_VALIDATION (which looks the plain code up).
+        self.device_code_grant.custom_validators.pre_token = [device_flow.device_grant_poll]
+
+
+class PortalDeviceServer(DeviceApplicationServer):
+    """The device authorization endpoint's server, with our code lifetime: oauthlib's default
+    is 30 minutes and DOT passes no setting for it."""
+
+    @property
+    def expires_in(self) -> int:
+        return app_settings.PORTAL_DEVICE_CODE_EXPIRE_SECONDS

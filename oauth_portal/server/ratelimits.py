@@ -227,7 +227,8 @@ class ClientEndpointRateLimitMixin:
         finally:
             _authenticated_client.reset(reset)
         status = response.status_code
-        counted = [*(failures if status == 401 else []), *(errors if status >= 400 else [])]
+        refused = status >= 400 and not getattr(response, "not_a_refusal", False)
+        counted = [*(failures if status == 401 else []), *(errors if refused else [])]
         if authenticated or status < 400:
             counted += volume
         if counted:

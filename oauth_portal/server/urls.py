@@ -30,6 +30,14 @@ urlpatterns = [
         views.RegistrationManagementView.as_view(),
         name="dcr-register-management",
     ),
+    # The device flow (RFC 8628): DOT's URL names for the endpoint and the verification page.
+    path(
+        "device-authorization/",
+        views.DeviceAuthorizationView.as_view(),
+        name="device-authorization",
+    ),
+    path("device/", views.DeviceVerificationView.as_view(), name="device"),
+    path("device/decide/", views.DeviceDecisionView.as_view(), name="device-decide"),
     # RFC 8414 fallback form (issuer + /.well-known/oauth-authorization-server); the root form
     # is mounted in oauth_portal/urls.py.
     path(

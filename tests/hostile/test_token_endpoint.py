@@ -86,7 +86,11 @@ def test_every_grant_type_without_its_fields_is_refused(client, app, grant_type)
     )
 
     error = assert_oauth_json_error(exchange, TOKEN_ENDPOINT_ERRORS, statuses=(400,))
-    if grant_type in ("authorization_code", "refresh_token"):
+    if grant_type in (
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ):
         assert error == "invalid_request"
     elif grant_type == "client_credentials":
         assert error == "unauthorized_client"  # the app may use the authorization-code grant only

@@ -167,7 +167,6 @@ def test_unsupported_grant_types_are_refused(client, app):
         "password",
         "implicit",
         "urn:example:made-up",
-        "urn:ietf:params:oauth:grant-type:device_code",
     ]:
         response = token_request(
             client, app, {"grant_type": grant_type, "username": "a", "password": "b"}

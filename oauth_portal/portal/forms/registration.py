@@ -15,6 +15,9 @@ KIND_HELP = {
     "use a private-use scheme such as com.example.app:/callback.",
     Application.Kind.SERVICE: "A backend calling APIs for itself, with no user signing in "
     "(client credentials). Gets a client secret; no redirect URIs.",
+    Application.Kind.DEVICE: "A TV, console or command-line tool without a browser: it shows "
+    "a short code that the user types at our device page (RFC 8628). No secret, no redirect "
+    "URIs.",
 }
 
 
@@ -49,9 +52,9 @@ class ApplicationRegisterForm(ApplicationFieldsForm):
         return self.kind
 
     def clean_playground_enabled(self) -> bool:
-        # A service has no sign-in, so no playground.
+        # A service has no sign-in and a device no redirect, so neither has a playground.
         self.playground = self.cleaned_data["playground_enabled"] and (
-            self.kind != Application.Kind.SERVICE
+            self.kind not in (Application.Kind.SERVICE, Application.Kind.DEVICE)
         )
         if self.playground and redirect_uri_problem(self.playground_callback_url, kind=self.kind):
             # e.g. the portal reached over plain http on a non-loopback host while developing.

@@ -13,6 +13,12 @@ from oauth_portal.server.models import Application, Scope
 from oauth_portal.server.publishing import GRANTABLE_SCOPES
 
 OPENID_SCOPES = frozenset({"openid", "profile", "email"})
+# Kinds that never send a browser back to the app, with why a redirect field must stay empty.
+NO_REDIRECT_KINDS = {
+    Application.Kind.SERVICE: "A service signs in no user: leave this empty.",
+    Application.Kind.DEVICE: "A device's user signs in at our device page, never through a "
+    "redirect: leave this empty.",
+}
 
 
 def _https_url_field(label: str, help_text: str = "") -> forms.URLField:
@@ -95,6 +101,14 @@ class ApplicationFieldsForm(forms.Form):
         help_text="Single-page apps: the origins your app is served from (scheme://host[:port], "
         "no path). They may call the token, userinfo and revocation endpoints and the APIs.",
     )
+    backchannel_logout_uri = _https_url_field(
+        "Back-channel logout URI",
+        "Optional: we POST a signed logout token here when a user who signed in to your app "
+        "signs out (OpenID Connect Back-Channel Logout).",
+    )
+    backchannel_logout_session_required = forms.BooleanField(
+        label="Logout tokens must name the session (sid)", required=False
+    )
     allowed_scopes = _scope_field("Scopes your app may ask for")
     required_scopes = _scope_field("Scopes your app cannot work without")
 
@@ -132,15 +146,12 @@ class ApplicationFieldsForm(forms.Form):
     def _check_kind_rules(self, cleaned: dict) -> None:
         kind = self.kind
         redirect_uris = cleaned.get("redirect_uris")
-        if kind == Application.Kind.SERVICE:
+        if kind in NO_REDIRECT_KINDS:
             for name in ("redirect_uris", "post_logout_redirect_uris", "allowed_origins"):
                 if cleaned.get(name):
                     self.add_error(
                         name,
-                        ValidationError(
-                            "A service signs in no user: leave this empty.",
-                            code="not_for_service",
-                        ),
+                        ValidationError(NO_REDIRECT_KINDS[kind], code="not_for_service"),
                     )
             return
         if redirect_uris == [] and not self.playground:
@@ -248,6 +259,8 @@ class ApplicationSettingsForm(ApplicationFieldsForm):
             "redirect_uris": "\n".join(redirect_uris),
             "post_logout_redirect_uris": "\n".join(application.post_logout_redirect_uris.split()),
             "allowed_origins": "\n".join(application.allowed_origins.split()),
+            "backchannel_logout_uri": application.backchannel_logout_uri,
+            "backchannel_logout_session_required": application.backchannel_logout_session_required,
             "allowed_scopes": [scope.name for scope in application.allowed_scopes.all()],
             "required_scopes": [scope.name for scope in application.required_scopes.all()],
             "refresh_tokens_need_offline_access": application.refresh_tokens_need_offline_access,

@@ -11,5 +11,6 @@ from oauth_portal.server.admin import (  # noqa: F401
     registration,
     registry,
     roles,
+    sessions,
     subscriptions,
 )

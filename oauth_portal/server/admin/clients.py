@@ -115,6 +115,8 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
                 "authorization_grant_type",
                 "redirect_uris",
                 "post_logout_redirect_uris",
+                "backchannel_logout_uri",
+                "backchannel_logout_session_required",
                 "allowed_origins",
                 "algorithm",
                 "refresh_tokens_need_offline_access",

@@ -15,6 +15,7 @@ from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registration import DynamicRegistration, InitialAccessToken
 from oauth_portal.server.models.registry import ApiResource, Scope
 from oauth_portal.server.models.roles import Role, RoleAssignment
+from oauth_portal.server.models.sessions import LogoutNotification, SessionClient, SignInSession
 from oauth_portal.server.models.subscriptions import ApiUsage, SandboxTester, Subscription
 from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode, SignInTie
 
@@ -31,6 +32,7 @@ __all__ = [
     "DynamicRegistration",
     "InitialAccessToken",
     "JwtAccessToken",
+    "LogoutNotification",
     "RateCounter",
     "RedeemedCode",
     "Role",
@@ -38,6 +40,8 @@ __all__ = [
     "SandboxTester",
     "Scope",
     "SignInTie",
+    "SessionClient",
+    "SignInSession",
     "SigningKey",
     "Subscription",
     "is_acceptable_origin",

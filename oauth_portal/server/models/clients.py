@@ -61,6 +61,7 @@ class Application(AbstractApplication):
         SPA = "spa", _("Single-page app")
         NATIVE = "native", _("Native or mobile app")
         SERVICE = "service", _("Service (machine to machine)")
+        DEVICE = "device", _("TV or command-line tool")
 
     class Environment(models.TextChoices):
         # Only the developer and the test users they list may sign in (Google's "Testing").
@@ -104,6 +105,18 @@ class Application(AbstractApplication):
         help_text="Issue a refresh token only when the user granted offline_access. Off: "
         "refresh tokens without offline_access end when the user signs out.",
     )
+    # OpenID Connect Back-Channel Logout 1.0: where we POST a logout token when a user who
+    # signed in to this app signs out here.
+    backchannel_logout_uri = models.URLField(
+        blank=True,
+        default="",
+        help_text="OpenID Connect back-channel logout: we POST a signed logout token here when "
+        "a user who signed in to this app signs out. https (http only on loopback hosts).",
+    )
+    backchannel_logout_session_required = models.BooleanField(
+        default=False,
+        help_text="The app needs the session id (sid) in logout tokens (and ID tokens).",
+    )
     # Empty means "every active scope": an app made by `createapplication` can run the whole
     # flow; the portal and the admin narrow it.
     allowed_scopes = models.ManyToManyField(
@@ -134,6 +147,8 @@ class Application(AbstractApplication):
         app made outside the portal (DOT's ``createapplication``, the admin)."""
         if self.authorization_grant_type == self.GRANT_CLIENT_CREDENTIALS:
             return self.Kind.SERVICE
+        if self.authorization_grant_type == self.GRANT_DEVICE_CODE:
+            return self.Kind.DEVICE
         if self.is_public:
             return self.Kind.SPA if self.allowed_origins.strip() else self.Kind.NATIVE
         return self.Kind.WEB
@@ -224,6 +239,20 @@ class Application(AbstractApplication):
                     _("Use https; plain http is only allowed for loopback addresses: %(uris)s"),
                     code="insecure_redirect_uri",
                     params={"uris": " ".join(plain_http)},
+                )
+            )
+        logout_uri = urlsplit(self.backchannel_logout_uri)
+        if self.backchannel_logout_uri and (
+            logout_uri.fragment
+            or not (
+                logout_uri.scheme == "https"
+                or (logout_uri.scheme == "http" and logout_uri.hostname in LOOPBACK_HOSTS)
+            )
+        ):
+            errors.setdefault("backchannel_logout_uri", []).append(
+                ValidationError(
+                    _("Use https (plain http only on loopback hosts), without a #fragment."),
+                    code="insecure_backchannel_logout_uri",
                 )
             )
         bad_origins = [

@@ -5,6 +5,11 @@ DOT's URL names keep working."""
 
 from oauth_portal.server.views.authorize import AuthorizationView
 from oauth_portal.server.views.common import authorize_error_page, labelled_as_json
+from oauth_portal.server.views.device import (
+    DeviceAuthorizationView,
+    DeviceDecisionView,
+    DeviceVerificationView,
+)
 from oauth_portal.server.views.oidc import (
     ConnectDiscoveryInfoView,
     JwksInfoView,
@@ -21,6 +26,9 @@ from oauth_portal.server.views.token import IntrospectTokenView, RevokeTokenView
 __all__ = [
     "AuthorizationView",
     "ConnectDiscoveryInfoView",
+    "DeviceAuthorizationView",
+    "DeviceDecisionView",
+    "DeviceVerificationView",
     "IntrospectTokenView",
     "JwksInfoView",
     "OAuthServerMetadataView",

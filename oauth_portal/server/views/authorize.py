@@ -15,7 +15,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import consents, input_rules, offline_access
+from oauth_portal.server import consents, input_rules, offline_access, sign_in_sessions
 from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
@@ -105,10 +105,14 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
 
         Every code leaves through here (consent page, stored consent, first-party apps): each
         is tied to the user's sign-in, which its refresh tokens follow unless they get
-        ``offline_access`` (``oauth_portal.server.offline_access``).
+        ``offline_access`` (``oauth_portal.server.offline_access``), and recorded against the
+        browser's sign-in session (its ID token's ``sid``, for back-channel logout).
         """
         if codes := query_params(redirect_to).get("code"):
-            offline_access.code_tie_to_sign_in(request=self.request, code=codes[0])
+            offline_access.code_tie_to_sign_in(request=self.request, code=codes[-1])
+            sign_in_sessions.session_client_record(
+                request=self.request, application=application, code=codes[-1]
+            )
         if "iss" not in query_params(redirect_to) and "error" in query_params(redirect_to):
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
             separator = "&" if "?" in redirect_to else "?"

@@ -54,7 +54,25 @@ class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
         ]
         document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
         document.update(standards_metadata(request, self._get_endpoint_url))
+        document.update(device_flow_metadata(self, request))
+        document.update(BACKCHANNEL_LOGOUT_METADATA)
         return public_json_document(document)
+
+
+# OpenID Connect Back-Channel Logout 1.0 §2.1 (logout_notifications.py).
+BACKCHANNEL_LOGOUT_METADATA = {
+    "backchannel_logout_supported": True,
+    "backchannel_logout_session_supported": True,
+}
+
+
+def device_flow_metadata(view, request) -> dict:
+    """RFC 8628 §4: where a device starts the device flow."""
+    return {
+        "device_authorization_endpoint": view._get_endpoint_url(
+            request, "device-authorization", required=True
+        )
+    }
 
 
 class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
@@ -71,6 +89,7 @@ class OAuthServerMetadataView(dot_views.OAuthServerMetadataView):
         if oauth2_settings.OIDC_ENABLED:
             document["jwks_uri"] = self._get_endpoint_url(request, "jwks-info", required=True)
         document.update(standards_metadata(request, self._get_endpoint_url))
+        document.update(device_flow_metadata(self, request))
         return public_json_document(document)
 
 

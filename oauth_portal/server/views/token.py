@@ -46,11 +46,15 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
             return response
         if (with_resource := audience_as_resource(request.POST)) is not None:
             request.POST = with_resource
-        # DOT routes the device grant around oauthlib (and fails on a missing device_code); we
-        # do not offer that grant, so every request goes to oauthlib, which refuses it cleanly.
+        # DOT routes the device grant around oauthlib (a 500 on a missing device_code, a 404
+        # on an unknown one, no slow_down); every grant goes to oauthlib here, the device
+        # grant's rules in device_flow.device_grant_poll.
         with transaction.atomic():
             response = self.authorization_flow_token_response(request)
         response["Cache-Control"] = "no-store"
+        # A device politely polling (RFC 8628 §3.5) is waiting, not refused: a building full of
+        # TVs behind one address must not meet the address's ceiling on refused requests.
+        response.not_a_refusal = b'"authorization_pending"' in response.content
         response = labelled_as_json(response)
         metrics.token_error_count(response)
         return response

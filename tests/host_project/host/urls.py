@@ -23,4 +23,5 @@ urlpatterns = [
     path('o/', include('oauth_portal.server.urls')),
     path('portal/', include('oauth_portal.portal.urls')),
     path('api/', include('apis.urls')),
+    path('', include('oauth_portal.server.root_urls')),
 ]

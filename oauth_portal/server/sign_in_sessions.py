@@ -1,0 +1,159 @@
+"""Sign-in sessions as relying parties see them (OpenID Connect ``sid``), and what ending one
+does: every app the user signed in to during it gets a back-channel logout notification.
+
+The ``sid`` is a random id stored in the browser's Django session the first time the user signs
+in to an app there, never the session key (which would let anyone holding an ID token hijack
+the session). Each authorization code is recorded against it (``SessionClient``), so the code's
+ID token carries it, and so do ID tokens minted later from the code's refresh-token family.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from oauth2_provider.settings import oauth2_settings
+
+from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import logout_notifications
+from oauth_portal.server.models import (
+    Application,
+    LogoutNotification,
+    SessionClient,
+    SignInSession,
+)
+
+SID_SESSION_KEY = "portal_sid"
+
+
+def _checksum(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def session_sign_in_session(request) -> SignInSession:
+    """The browser session's ``SignInSession``, made (with a fresh ``sid``) on first use."""
+    sid = request.session.get(SID_SESSION_KEY)
+    if sid:
+        found = SignInSession.objects.filter(sid=sid, ended_at__isnull=True).first()
+        if found is not None:
+            return found
+    if request.session.session_key is None:
+        request.session.save()
+    sign_in_session = SignInSession.objects.create(
+        sid=secrets.token_urlsafe(24),
+        user=request.user,
+        session_key=request.session.session_key or "",
+    )
+    request.session[SID_SESSION_KEY] = sign_in_session.sid
+    return sign_in_session
+
+
+def session_client_record(*, request, application: Application, code: str) -> None:
+    """Note that this browser session signed in to ``application`` with ``code``."""
+    SessionClient.objects.create(
+        session=session_sign_in_session(request),
+        application=application,
+        code_checksum=_checksum(code),
+    )
+
+
+def session_client_link_family(*, code: str, token_family) -> None:
+    """Tie the refresh-token family a code started to the code's session, so refreshed ID
+    tokens carry the same ``sid``."""
+    SessionClient.objects.filter(code_checksum=_checksum(code)).update(token_family=token_family)
+
+
+def sid_for_token_request(request) -> str | None:
+    """The ``sid`` an ID token minted for this oauthlib token request carries, if any."""
+    clients = SessionClient.objects.select_related("session")
+    if request.grant_type == "authorization_code" and getattr(request, "code", None):
+        found = clients.filter(code_checksum=_checksum(request.code)).first()
+    elif request.grant_type == "refresh_token" and getattr(request, "refresh_token_instance", None):
+        family = request.refresh_token_instance.token_family
+        found = clients.filter(token_family=family).first() if family else None
+    else:
+        found = None
+    return found.session.sid if found is not None else None
+
+
+@transaction.atomic
+def sign_in_session_end(*, sid: str, issuer: str, request=None) -> list[int]:
+    """End the session ``sid`` and queue a logout notification for each app signed in during
+    it that asked for them; sent right after the current transaction commits. Returns the
+    notifications' ids (none if the session had already ended)."""
+    ended = SignInSession.objects.filter(sid=sid, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    if not ended:
+        return []
+    sign_in_session = SignInSession.objects.get(sid=sid)
+    applications = Application.objects.filter(
+        pk__in=sign_in_session.clients.values("application_id")
+    ).exclude(backchannel_logout_uri="")
+    ids = logout_notifications.notifications_enqueue(
+        applications=applications,
+        issuer=issuer,
+        subject=str(sign_in_session.user_id),
+        sid=sid,
+    )
+    logout_notifications.send_after_commit(ids)
+    return ids
+
+
+@transaction.atomic
+def sign_in_sessions_end_by_admin(*, sessions, actor, request) -> int:
+    """An admin signs these sessions out: the browser's session is deleted (the user must sign
+    in again), the refresh tokens tied to that sign-in end as at a sign-out (no
+    ``offline_access``), and every app signed in during it is notified. Returns how many were
+    live."""
+    from oauth_portal.server import offline_access
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    issuer = oauth2_settings.oidc_issuer(request)
+    count = 0
+    for sign_in_session in sessions.filter(ended_at__isnull=True):
+        if sign_in_session.session_key:
+            stored = store(session_key=sign_in_session.session_key)
+            offline_access.sign_in_tokens_revoke(
+                session=stored, user=sign_in_session.user, request=request
+            )
+            stored.delete()
+        sign_in_session_end(sid=sign_in_session.sid, issuer=issuer, request=request)
+        AuditEvent.objects.record_admin_action(
+            actor=actor, action="session_ended", request=request, user=sign_in_session.user
+        )
+        count += 1
+    return count
+
+
+def end_on_sign_out(sender, request=None, user=None, **kwargs) -> None:
+    """Every sign-out (``POST /accounts/logout/``, RP-initiated logout, a host's own view) goes
+    through Django's ``logout()``, which sends this before it flushes the session."""
+    sid = request.session.get(SID_SESSION_KEY) if request is not None else None
+    if sid:
+        sign_in_session_end(sid=sid, issuer=oauth2_settings.oidc_issuer(request), request=request)
+
+
+def connect() -> None:
+    user_logged_out.connect(end_on_sign_out, dispatch_uid="oauth_portal.sign_in_sessions")
+
+
+def sign_in_records_prune(*, older_than) -> int:
+    """Delete what back-channel logout no longer needs: sessions ended, or begun longer ago
+    than a session cookie lives, before ``older_than`` (with the apps signed in during them),
+    and notifications delivered or given up on before then. Returns the rows deleted."""
+    cutoff = timezone.now() - older_than
+    cookie_cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE) - older_than
+    sessions, _ = SignInSession.objects.filter(
+        Q(ended_at__lt=cutoff) | Q(created__lt=cookie_cutoff)
+    ).delete()
+    notifications, _ = LogoutNotification.objects.filter(
+        created__lt=cutoff,
+        status__in=[LogoutNotification.Status.DELIVERED, LogoutNotification.Status.FAILED],
+    ).delete()
+    return sessions + notifications
