@@ -264,7 +264,7 @@ def registry_import(
             )
             if dry_run:
                 transaction.set_rollback(True)
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, AttributeError) as error:
         message = f"Malformed document: {error!r} missing or of the wrong type."
         raise RegistryImportError(message) from error
     # Resource servers and role scopes are many-to-many: no save signal drops the snapshot.

@@ -247,11 +247,16 @@ def test_a_file_that_is_not_an_export_is_refused(db, tmp_path, document):
         import_file(tmp_path, document)
 
 
-def test_a_row_missing_its_key_is_refused(db, tmp_path):
-    document = {"format": "oauth-portal-registry", "version": 1, "apis": [{"name": "x"}]}
+@pytest.mark.parametrize(
+    "apis", [[{"name": "x"}], ["https://api.example.test/x"], [{"identifier": 5, "scopes": 1}]]
+)
+def test_a_malformed_row_is_refused(db, tmp_path, apis):
+    document = {"format": "oauth-portal-registry", "version": 1, "apis": apis}
 
-    with pytest.raises(CommandError, match="Malformed document"):
+    with pytest.raises(CommandError, match="Nothing was changed"):
         import_file(tmp_path, document)
+
+    assert not ApiResource.objects.filter(name="x").exists()
 
 
 def test_import_and_export_are_audited(world, tmp_path):
