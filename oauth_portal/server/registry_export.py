@@ -23,6 +23,7 @@ API_FIELDS = (
     "access_token_format",
     "status",
     "enforce_roles",
+    "subscription_requires_approval",
 )
 SCOPE_FIELDS = ("name", "description", "is_active")
 OPERATION_FIELDS = ("method", "path", "summary")
@@ -49,6 +50,10 @@ CLIENT_FIELDS = (
     "playground_enabled",
     "token_requests_per_minute",
     "registration_source",
+    "environment",
+    "refresh_tokens_need_offline_access",
+    "backchannel_logout_uri",
+    "backchannel_logout_session_required",
 )
 
 
