@@ -44,7 +44,6 @@ class ServerConfig(AppConfig):
             bearer,
             cors,
             deploy_checks,
-            offline_access,
             registry,
             sign_in_protection,  # noqa: F401
             sign_in_sessions,
@@ -56,7 +55,6 @@ class ServerConfig(AppConfig):
         registry.connect()
         # Deactivation and a new password revoke the user's tokens, whatever view saved them.
         tokens_follow_account.connect()
-        # Signing out ends the refresh tokens tied to that sign-in (no offline_access).
-        offline_access.connect()
-        # Every sign-out ends the sign-in session and notifies its apps (back-channel logout).
+        # Every sign-out ends the sign-in session: its refresh tokens without offline_access
+        # end, and its apps are notified (back-channel logout).
         sign_in_sessions.connect()

@@ -358,7 +358,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         if request.grant_type == "authorization_code":
             # Refreshed ID tokens carry the code's sid, found through the token family.
             sign_in_sessions.session_client_link_family(
-                code=request.code, token_family=refresh_token.token_family
+                code=request.code, token_family=refresh_token.token_family, scopes=request.scopes
             )
         return refresh_token
 
@@ -370,11 +370,8 @@ class PortalOAuth2Validator(OAuth2Validator):
             token.pop("refresh_token", None)
         super()._save_bearer_token(token, request, *args, **kwargs)
         if request.grant_type == "authorization_code":
-            family = tokens.authorization_code_redeemed(
+            tokens.authorization_code_redeemed(
                 code=request.code, application=request.client, user=request.user, token=token
-            )
-            offline_access.code_tie_pass_to_family(
-                code=request.code, token_family=family, scopes=request.scopes
             )
         if request.grant_type == device_flow.DEVICE_CODE_GRANT_TYPE:
             device_flow.device_grant_consume(request)

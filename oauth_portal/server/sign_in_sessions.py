@@ -4,7 +4,8 @@ does: every app the user signed in to during it gets a back-channel logout notif
 The ``sid`` is a random id stored in the browser's Django session the first time the user signs
 in to an app there, never the session key (which would let anyone holding an ID token hijack
 the session). Each authorization code is recorded against it (``SessionClient``), so the code's
-ID token carries it, and so do ID tokens minted later from the code's refresh-token family.
+ID token carries it, and so do ID tokens minted later from the code's refresh-token family;
+ending the session also ends those families, unless ``offline_access`` was granted.
 """
 
 import hashlib
@@ -20,7 +21,7 @@ from django.utils import timezone
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import logout_notifications
+from oauth_portal.server import logout_notifications, offline_access
 from oauth_portal.server.models import (
     Application,
     LogoutNotification,
@@ -62,10 +63,13 @@ def session_client_record(*, request, application: Application, code: str) -> No
     )
 
 
-def session_client_link_family(*, code: str, token_family) -> None:
+def session_client_link_family(*, code: str, token_family, scopes) -> None:
     """Tie the refresh-token family a code started to the code's session, so refreshed ID
-    tokens carry the same ``sid``."""
-    SessionClient.objects.filter(code_checksum=_checksum(code)).update(token_family=token_family)
+    tokens carry the same ``sid`` and ending the session ends the family, unless the user
+    granted ``offline_access``."""
+    SessionClient.objects.filter(code_checksum=_checksum(code)).update(
+        token_family=token_family, outlives_sign_in=offline_access.outlives_sign_in(scopes)
+    )
 
 
 def sid_for_token_request(request) -> str | None:
@@ -92,6 +96,7 @@ def sign_in_session_end(*, sid: str, issuer: str, request=None) -> list[int]:
     if not ended:
         return []
     sign_in_session = SignInSession.objects.get(sid=sid)
+    offline_access.sign_in_session_tokens_revoke(sign_in_session=sign_in_session, request=request)
     applications = Application.objects.filter(
         pk__in=sign_in_session.clients.values("application_id")
     ).exclude(backchannel_logout_uri="")
@@ -108,21 +113,14 @@ def sign_in_session_end(*, sid: str, issuer: str, request=None) -> list[int]:
 @transaction.atomic
 def sign_in_sessions_end_by_admin(*, sessions, actor, request) -> int:
     """An admin signs these sessions out: the browser's session is deleted (the user must sign
-    in again), the refresh tokens tied to that sign-in end as at a sign-out (no
-    ``offline_access``), and every app signed in during it is notified. Returns how many were
-    live."""
-    from oauth_portal.server import offline_access
-
+    in again), its refresh tokens end as at a sign-out (without ``offline_access``), and every
+    app signed in during it is notified. Returns how many were live."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     issuer = oauth2_settings.oidc_issuer(request)
     count = 0
     for sign_in_session in sessions.filter(ended_at__isnull=True):
         if sign_in_session.session_key:
-            stored = store(session_key=sign_in_session.session_key)
-            offline_access.sign_in_tokens_revoke(
-                session=stored, user=sign_in_session.user, request=request
-            )
-            stored.delete()
+            store(session_key=sign_in_session.session_key).delete()
         sign_in_session_end(sid=sign_in_session.sid, issuer=issuer, request=request)
         AuditEvent.objects.record_admin_action(
             actor=actor, action="session_ended", request=request, user=sign_in_session.user

@@ -12,7 +12,7 @@ from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.admin import dashboard_data
 
 # Committed rows, so ANALYZE (PostgreSQL) counts them as a production log would be counted.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 INDEX = "audit_type_created_idx"
 TOKEN_ISSUED = AuditEvent.Type.TOKEN_ISSUED

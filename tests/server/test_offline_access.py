@@ -5,13 +5,11 @@ What a client sees: the token endpoint's answer (``invalid_grant``, whether a ``
 is issued), and what a user sees: the consent page's words.
 """
 
-import io
 
 import pytest
 from django.test import Client
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server.bearer import token_checksum
 from oauth_portal.server.models import Scope
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import (
@@ -155,37 +153,3 @@ def test_a_stranger_cannot_end_someone_else_tokens_by_signing_out(signed_in, app
     Client().post("/accounts/logout/")  # nobody signed in: nothing to end
 
     assert refresh(signed_in, app, tokens["refresh_token"]).status_code == 200
-
-
-def test_pruning_drops_ties_of_vanished_families_and_keeps_live_ones(signed_in, app):
-    from django.core.management import call_command
-    from oauth2_provider.models import get_refresh_token_model
-
-    from oauth_portal.server.models import SignInTie
-
-    live = tokens_for(signed_in, app, WITHOUT)
-    gone = tokens_for(signed_in, app, WITHOUT)
-    refresh_tokens = get_refresh_token_model().objects
-    refresh_tokens.filter(token_checksum=token_checksum(gone["refresh_token"])).delete()
-
-    call_command("prune_sign_in_ties", stdout=io.StringIO())
-
-    assert SignInTie.objects.count() == 1
-    signed_in.post("/accounts/logout/")  # the kept tie still ends its tokens
-    assert refresh(signed_in, app, live["refresh_token"]).json()["error"] == "invalid_grant"
-
-
-def test_a_session_ended_by_someone_else_ends_its_tokens(signed_in, app, user):
-    """What an admin's "end this session" does with the session it ends."""
-    from importlib import import_module
-
-    from django.conf import settings
-
-    from oauth_portal.server import offline_access
-
-    tokens = tokens_for(signed_in, app, WITHOUT)
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    session = store(session_key=signed_in.cookies[settings.SESSION_COOKIE_NAME].value)
-
-    assert offline_access.sign_in_tokens_revoke(session=session, user=user) == 1
-    assert refresh(signed_in, app, tokens["refresh_token"]).json()["error"] == "invalid_grant"

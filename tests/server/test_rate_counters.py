@@ -200,7 +200,7 @@ def count_in_thread(increments, window, now, counts: list[int], start: threading
         connections.close_all()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_requests_each_see_their_own_count_and_none_is_lost():
     threads_count, increments = 8, 25
     now = datetime.now(UTC).timestamp()

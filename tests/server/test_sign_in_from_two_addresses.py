@@ -12,7 +12,7 @@ from requests.adapters import HTTPAdapter
 
 from tests.factories import CLIENT_SECRET, ApplicationFactory, ScopeFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ATTACKER_ADDRESS = "127.0.0.66"
 OWNER_ADDRESS = "127.0.0.1"

@@ -25,16 +25,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='SignInTie',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sign_in', models.CharField(db_index=True, max_length=64)),
-                ('code_checksum', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('token_family', models.UUIDField(blank=True, null=True, unique=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-            ],
-        ),
         migrations.AddField(
             model_name='application',
             name='refresh_tokens_need_offline_access',

@@ -86,6 +86,7 @@ class Migration(migrations.Migration):
                 ),
                 ("code_checksum", models.CharField(db_index=True, max_length=64)),
                 ("token_family", models.UUIDField(blank=True, db_index=True, null=True)),
+                ("outlives_sign_in", models.BooleanField(default=False)),
                 ("created", models.DateTimeField(auto_now_add=True)),
                 (
                     "application",

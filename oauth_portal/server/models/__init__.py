@@ -17,7 +17,7 @@ from oauth_portal.server.models.registry import ApiResource, Scope
 from oauth_portal.server.models.roles import Role, RoleAssignment
 from oauth_portal.server.models.sessions import LogoutNotification, SessionClient, SignInSession
 from oauth_portal.server.models.subscriptions import ApiUsage, SandboxTester, Subscription
-from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode, SignInTie
+from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
 
 __all__ = [
     "ApiOperation",
@@ -39,7 +39,6 @@ __all__ = [
     "RoleAssignment",
     "SandboxTester",
     "Scope",
-    "SignInTie",
     "SessionClient",
     "SignInSession",
     "SigningKey",

@@ -26,7 +26,11 @@ class SignInSession(models.Model):
 
 class SessionClient(models.Model):
     """An app the user signed in to during ``session``: one row per authorization code, so the
-    code's ID token, and later its refresh tokens' (by ``token_family``), carry the ``sid``."""
+    code's ID token, and later its refresh tokens' (by ``token_family``), carry the ``sid``.
+
+    Ending the session also revokes the refresh-token family, unless the user granted
+    ``offline_access`` (``outlives_sign_in``; ``oauth_portal.server.offline_access``).
+    """
 
     session = models.ForeignKey(SignInSession, on_delete=models.CASCADE, related_name="clients")
     application = models.ForeignKey(
@@ -34,6 +38,7 @@ class SessionClient(models.Model):
     )
     code_checksum = models.CharField(max_length=64, db_index=True)
     token_family = models.UUIDField(null=True, blank=True, db_index=True)
+    outlives_sign_in = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

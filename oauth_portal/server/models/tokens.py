@@ -48,24 +48,3 @@ class JwtAccessToken(models.Model):
 
     def __str__(self):
         return f"JWT {self.jti[:8]}…"
-
-
-class SignInTie(models.Model):
-    """Ties an authorization code, then the refresh-token family it starts, to the browser
-    sign-in that approved it, so that signing out ends them (unless ``offline_access``).
-
-    ``sign_in`` is the SHA-256 of a random id kept in the user's session
-    (``oauth_portal.server.offline_access``): never the session key, which is a credential. The
-    id survives the session key's rotation (a fresh sign-in for ``max_age``, a password change)
-    and dies with the session. A family keeps its tie through every rotation: DOT carries
-    ``token_family`` from each refresh token to the next.
-    """
-
-    sign_in = models.CharField(max_length=64, db_index=True)
-    # The code's SHA-256 until it is redeemed (DOT deletes the code then), never the code.
-    code_checksum = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    token_family = models.UUIDField(null=True, blank=True, unique=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self):
-        return f"Sign-in tie #{self.pk}"

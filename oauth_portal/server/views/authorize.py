@@ -15,7 +15,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import consents, input_rules, offline_access, sign_in_sessions
+from oauth_portal.server import consents, input_rules, sign_in_sessions
 from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
@@ -104,12 +104,11 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
         """RFC 9207: every authorization response carries ``iss``, errors included.
 
         Every code leaves through here (consent page, stored consent, first-party apps): each
-        is tied to the user's sign-in, which its refresh tokens follow unless they get
-        ``offline_access`` (``oauth_portal.server.offline_access``), and recorded against the
-        browser's sign-in session (its ID token's ``sid``, for back-channel logout).
+        is recorded against the browser's sign-in session (its ID token's ``sid``, for
+        back-channel logout), which its refresh tokens follow unless they get
+        ``offline_access`` (``oauth_portal.server.offline_access``).
         """
         if codes := query_params(redirect_to).get("code"):
-            offline_access.code_tie_to_sign_in(request=self.request, code=codes[-1])
             sign_in_sessions.session_client_record(
                 request=self.request, application=application, code=codes[-1]
             )
