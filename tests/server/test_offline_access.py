@@ -5,7 +5,6 @@ What a client sees: the token endpoint's answer (``invalid_grant``, whether a ``
 is issued), and what a user sees: the consent page's words.
 """
 
-
 import pytest
 from django.test import Client
 
