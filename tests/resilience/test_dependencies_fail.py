@@ -195,6 +195,7 @@ def test_postgres_down_answers_503_never_500_and_recovers_without_restart(stack)
     down = load.readiness.between(stopped + 0.2, back - 0.2)
     assert down and all(a.status == 503 for a in down), describe(down)
     assert all(json.loads(a.body)["status"] == "unavailable" for a in down)
+    print(f"readiness meanwhile: {down[-1].status} {down[-1].body}")
     assert "Database" in json.loads(down[-1].body)["checks"]
     assert json.loads(down[-1].body)["checks"]["Database"] != "ok"
     wait_for(lambda: readiness(url).status_code == 200, DATABASE_RECOVERY, "ready again")
