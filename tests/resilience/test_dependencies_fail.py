@@ -5,6 +5,7 @@ and sign-in page views, and a fifth polls ``/health/ready``.
 
 - Redis gone: nothing fails (limits and bearer checks use the database), readiness says
   "degraded" with a 200 meanwhile and "ok" again after.
+- Redis paused (calls hang until their timeout): nothing fails and the workers keep serving.
 - PostgreSQL gone and back: what fails is a clean 503 with Retry-After in the endpoint's format,
   never a 500; readiness is 503 and names the database meanwhile; once it is back every request
   succeeds again within seconds, without restarting gunicorn.
@@ -15,6 +16,7 @@ quotes it.
 
 import json
 import secrets
+import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -156,6 +158,34 @@ def test_redis_stopped_under_load_fails_no_request_and_readiness_says_degraded(s
     assert "SharedCache" in down[-1].body
     after = readiness(url)
     assert (after.status_code, after.json()["status"]) == (200, "ok")
+
+
+def test_redis_paused_under_load_slows_no_worker_down(stack):
+    """A paused Redis (as a network partition: connections hang until their 0.5 s timeout,
+    where a stopped one refuses at once) must not stall the workers: each process skips it
+    for a few seconds after a failure (server/cache_breaker.py)."""
+    url, redis = stack["url"], stack["redis"]
+    with Load(url, CLIENT_ID, CLIENT_SECRET, stack["user_token"]) as load:
+        time.sleep(WARM_UP)
+        paused = time.monotonic()
+        redis.process.send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(OUTAGE)
+        finally:
+            resumed = time.monotonic()
+            redis.process.send_signal(signal.SIGCONT)
+        time.sleep(WARM_UP)
+    answers = load.requests.between(0, time.monotonic())
+    during = load.requests.between(paused, resumed)
+    print(f"\nRedis paused {resumed - paused:.1f}s under load: {describe(answers)}")
+    print(f"answered while paused: {describe(during)}")
+
+    failed = [a for a in answers if a.status != 200]
+    assert not failed, f"{len(failed)} failed, first: {failed[0]}"
+    # Without skipping, every call waited for the timeout: 0 to 2 token requests got through.
+    assert len([a for a in during if a.kind == "token"]) >= 15, describe(during)
+    down = load.readiness.between(paused + 0.5, resumed)
+    assert down and all(json.loads(a.body)["status"] == "degraded" for a in down)
 
 
 def test_postgres_down_answers_503_never_500_and_recovers_without_restart(stack):
