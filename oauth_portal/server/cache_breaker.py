@@ -9,7 +9,9 @@ measured, a 3 s pause let 4 of some 150 requests through. After one failure a pr
 the cache for ``SKIP_SECONDS`` (limits count and bearer checks read in the database, as they do
 when Redis is down), then tries it again; recovery takes at most that long.
 
-Only reads and counters are skipped: a revocation still tries to write its tombstone, since a
+Counts made meanwhile go to the database table, apart from those already in Redis, so around
+a failure a client may reach a limit in each store, as when Redis is down. Only reads and
+counters are skipped: a revocation still tries to write its tombstone, since a
 cache that failed here may answer other hosts, which must stop accepting the token.
 """
 
