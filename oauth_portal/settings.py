@@ -122,7 +122,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
     # Off by default: with it on, every request pays a ``SELECT 1`` round trip (a third of the
     # time of a cheap API call in `make bench`); with it off, after a database restart each
-    # worker's next request fails once and the broken connection is then replaced.
+    # worker's next request fails once (a 503 with Retry-After: server/database_unavailable.py)
+    # and the broken connection is then replaced. Measured in docs/operations.md.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DJANGO_CONN_HEALTH_CHECKS", False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

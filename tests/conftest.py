@@ -6,7 +6,7 @@ import hypothesis  # noqa: F401
 import pytest
 from django.core.cache import caches
 
-from oauth_portal.server import ratelimits, registry
+from oauth_portal.server import cache_breaker, ratelimits, registry
 from oauth_portal.server.signing_keys import forget_memoised_keys
 from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFactory
 
@@ -42,10 +42,12 @@ def fast_and_fresh(settings):
     forget_memoised_keys()
     registry.forget()
     ratelimits.forget_client_rates()
+    cache_breaker.reset()
     yield
     forget_memoised_keys()
     registry.forget()
     ratelimits.forget_client_rates()
+    cache_breaker.reset()
     caches["tokens"].clear()
 
 

@@ -43,7 +43,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from oauth_portal.observability import metrics
-from oauth_portal.server import app_settings
+from oauth_portal.server import app_settings, cache_breaker
 
 logger = logging.getLogger(__name__)
 
@@ -110,10 +110,15 @@ outage_warning = _OutageWarning()
 
 def _cached(method: str, *args):
     """``token_cache().<method>(*args)``, or None when the cache fails: the caller then asks
-    the database, which holds the truth anyway."""
+    the database, which holds the truth anyway. Reads and additions skip a cache that just
+    failed (``cache_breaker``); tombstones and deletions are always tried."""
+    cache = token_cache()
+    if method in ("get", "add") and cache_breaker.skipping(cache):
+        return None
     try:
-        return getattr(token_cache(), method)(*args)
+        return getattr(cache, method)(*args)
     except Exception as error:  # any backend's failure: redis.ConnectionError, a timeout...
+        cache_breaker.failed(cache)
         outage_warning.emit(error)
         return None
 

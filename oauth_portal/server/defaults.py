@@ -64,6 +64,9 @@ PORTAL_INSTALLED_APPS = [
 PORTAL_MIDDLEWARE = [
     # First: its duration covers the whole stack, and every line logged carries the request id.
     "oauth_portal.observability.middleware.RequestLogMiddleware",
+    # A database that does not answer: a 503 with Retry-After instead of a 500, for every 500
+    # raised below it (server/database_unavailable.py).
+    "oauth_portal.server.database_unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before CommonMiddleware, as django-cors-headers asks: preflights get their headers.

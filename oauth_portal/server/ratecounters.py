@@ -30,7 +30,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
 from redis.exceptions import RedisError
 
-from oauth_portal.server import app_settings
+from oauth_portal.server import app_settings, cache_breaker
 from oauth_portal.server.models import RateCounter
 
 logger = logging.getLogger(__name__)
@@ -188,12 +188,13 @@ def count(
     if not increments and not peeks:
         return {}
     cache = cache if cache is not None else caches[rate_limit_cache_alias()]
-    if isinstance(cache, RedisCache):
+    if isinstance(cache, RedisCache) and not cache_breaker.skipping(cache):
         try:
             return RedisCounters(cache).count(increments, peeks)
         except RedisError as exc:
             # Redis down or timing out: the limits still hold, counted in the database until
             # Redis answers again, and no request fails for it.
+            cache_breaker.failed(cache)
             _warn_redis_unavailable(exc)
     return TableCounters().count(increments, peeks, now)
 
