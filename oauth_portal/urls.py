@@ -15,6 +15,7 @@ urlpatterns = [
         OAuthServerMetadataView.as_view(),
         name="oauth-server-metadata-issuer",
     ),
+    path("accounts/two-step/", include("oauth_portal.mfa.urls")),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("oauth_portal.portal.urls")),
     path("api/", include("apis.urls")),

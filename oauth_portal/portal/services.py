@@ -29,6 +29,7 @@ PORTAL_SETTINGS_FIELDS = (
     "redirect_uris",
     "post_logout_redirect_uris",
     "allowed_origins",
+    "require_mfa",
 )
 
 

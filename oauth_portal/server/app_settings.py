@@ -38,6 +38,10 @@ DEFAULTS = {
     "PORTAL_HOME_URL": "/",
     "PORTAL_LOGOUT_URL": "logout",
     "PORTAL_PASSWORD_RESET_URL": "password_reset",
+    # Where the authorization endpoint sends a user whose sign-in lacks the second factor an
+    # app asks for (acr_values, Application.require_mfa): a URL name or path taking ``next``.
+    # A name that resolves to nothing means this site offers no second factor.
+    "PORTAL_STEP_UP_URL": "portal_mfa:step-up",
 }
 
 

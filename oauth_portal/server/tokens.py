@@ -24,8 +24,11 @@ from oauth_portal.server.models import (
 logger = logging.getLogger(__name__)
 
 
-def authorization_code_redeemed(*, code: str, application: Application, user, token: dict) -> None:
-    """Remember a redeemed code and the token family it started, to catch a replay later."""
+def authorization_code_redeemed(
+    *, code: str, application: Application, user, token: dict, sign_in_methods=None
+) -> None:
+    """Remember a redeemed code and the token family it started, to catch a replay later, and
+    how the user had signed in, for the family's refreshed ID tokens."""
     access_checksum = token_checksum(token["access_token"])
     family = (
         get_refresh_token_model()
@@ -39,6 +42,7 @@ def authorization_code_redeemed(*, code: str, application: Application, user, to
         user=user,
         token_family=family,
         access_token_checksum=access_checksum,
+        sign_in_methods=list(sign_in_methods or []),
     )
 
 

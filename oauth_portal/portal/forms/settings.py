@@ -96,6 +96,12 @@ class ApplicationFieldsForm(forms.Form):
     )
     allowed_scopes = _scope_field("Scopes your app may ask for")
     required_scopes = _scope_field("Scopes your app cannot work without")
+    require_mfa = forms.BooleanField(
+        label="Require two-step verification",
+        required=False,
+        help_text="Users confirm their sign-in with an authenticator app or a passkey before "
+        "your app gets a code; ID tokens then carry the multi-factor acr.",
+    )
 
     def __init__(self, *args, kind: str, playground: bool = False, **kwargs):
         self.kind = kind
@@ -239,6 +245,7 @@ class ApplicationSettingsForm(ApplicationFieldsForm):
             "redirect_uris": "\n".join(redirect_uris),
             "post_logout_redirect_uris": "\n".join(application.post_logout_redirect_uris.split()),
             "allowed_origins": "\n".join(application.allowed_origins.split()),
+            "require_mfa": application.require_mfa,
             "allowed_scopes": [scope.name for scope in application.allowed_scopes.all()],
             "required_scopes": [scope.name for scope in application.required_scopes.all()],
         }

@@ -109,6 +109,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
                 "algorithm",
                 "playground_enabled",
                 "token_requests_per_minute",
+                "require_mfa",
             )
         },
     )

@@ -11,7 +11,7 @@ from oauth_portal.server.models.consents import Consent
 from oauth_portal.server.models.keys import SigningKey
 from oauth_portal.server.models.ratecounters import RateCounter
 from oauth_portal.server.models.registry import ApiResource, Scope
-from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
+from oauth_portal.server.models.tokens import GrantSignIn, JwtAccessToken, RedeemedCode
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -20,6 +20,7 @@ __all__ = [
     "Application",
     "ClientSecret",
     "Consent",
+    "GrantSignIn",
     "JwtAccessToken",
     "RateCounter",
     "RedeemedCode",
