@@ -22,14 +22,19 @@ from oauth_portal.mfa.passkeys import passkey_configuration
 from oauth_portal.mfa.qr import qr_svg
 
 
-def safe_next(request, fallback: str = "") -> str:
-    """``next`` from the query or the form, if it stays on this site; else ``fallback``."""
+def safe_next(request) -> str:
+    """``next`` from the query or the form if it stays on this site, else ``""``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return fallback or resolve_url(settings.LOGIN_REDIRECT_URL)
+    return ""
+
+
+def next_or(request, fallback: str) -> str:
+    """Where to go after a step: ``next`` if safe, else ``fallback`` (a URL name or path)."""
+    return safe_next(request) or resolve_url(fallback)
 
 
 class RecentSignInRequiredMixin(LoginRequiredMixin):
@@ -53,7 +58,7 @@ class OverviewView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             factors=factors.user_factors(user=self.request.user),
-            next=safe_next(self.request, fallback=""),
+            next=safe_next(self.request),
             **kwargs,
         )
 
@@ -66,7 +71,7 @@ class SecondStepView(LoginRequiredMixin, View):
 
     def get(self, request):
         if not sign_in.second_step_pending(request) and sign_in.is_multi_factor(request):
-            return redirect(safe_next(request))
+            return redirect(next_or(request, settings.LOGIN_REDIRECT_URL))
         return self.page(forms.CodeForm())
 
     def post(self, request):
@@ -84,14 +89,14 @@ class SecondStepView(LoginRequiredMixin, View):
             form.add_error(None, "That code is not right. Check it and try again.")
             return self.page(form, status=400)
         sign_in.second_factor_confirmed(request, device=device, method="otp")
-        return redirect(safe_next(request))
+        return redirect(next_or(request, settings.LOGIN_REDIRECT_URL))
 
     def page(self, form, *, status=200, retry_after=None):
         user_factors = factors.user_factors(user=self.request.user)
         context = {
             "form": form,
             "factors": user_factors,
-            "next": safe_next(self.request, fallback=""),
+            "next": safe_next(self.request),
             "retry_after": retry_after,
             "passkey_configuration": passkey_configuration(self.request),
         }
@@ -106,10 +111,12 @@ class StepUpView(LoginRequiredMixin, View):
 
     def get(self, request):
         if sign_in.is_multi_factor(request):
-            return redirect(safe_next(request))
+            return redirect(next_or(request, settings.LOGIN_REDIRECT_URL))
         if factors.user_has_factor(user=request.user):
-            return redirect_to_login(safe_next(request), resolve_url("portal_mfa:second-step"))
-        context = {"next": safe_next(request, fallback="")}
+            return redirect_to_login(
+                next_or(request, settings.LOGIN_REDIRECT_URL), resolve_url("portal_mfa:second-step")
+            )
+        context = {"next": safe_next(request)}
         return render(request, "portal_mfa/step_up.html", context)
 
 
@@ -133,12 +140,12 @@ class ReauthenticateView(LoginRequiredMixin, View):
             )
             if user is not None and user.pk == request.user.pk:
                 sign_in.reauthenticated(request)
-                return redirect(safe_next(request, fallback=resolve_url("portal_mfa:overview")))
+                return redirect(next_or(request, "portal_mfa:overview"))
             form.add_error("password", "That password is not right.")
         return self.page(form, status=400)
 
     def page(self, form, status=200):
-        context = {"form": form, "next": safe_next(self.request, fallback="")}
+        context = {"form": form, "next": safe_next(self.request)}
         return render(self.request, self.template_name, context, status=status)
 
 
@@ -168,7 +175,7 @@ class AuthenticatorAppAddView(RecentSignInRequiredMixin, View):
         if factors.user_factors(user=request.user).recovery_codes_left is None:
             return recovery_codes_page(request, first_factor=True)
         messages.success(request, "Your authenticator app is set up.")
-        return redirect(safe_next(request, fallback=resolve_url("portal_mfa:overview")))
+        return redirect(next_or(request, "portal_mfa:overview"))
 
     def page(self, device, form, status=200):
         secret = b32encode(device.bin_key).decode()
@@ -176,7 +183,7 @@ class AuthenticatorAppAddView(RecentSignInRequiredMixin, View):
             "form": form,
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
             "qr_svg": qr_svg(authenticator_uri(device)),
-            "next": safe_next(self.request, fallback=""),
+            "next": safe_next(self.request),
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -197,7 +204,7 @@ def recovery_codes_page(request, *, first_factor: bool = False):
     context = {
         "codes": codes,
         "first_factor": first_factor,
-        "next": safe_next(request, fallback=resolve_url("portal_mfa:overview")),
+        "next": next_or(request, "portal_mfa:overview"),
     }
     return render(request, "portal_mfa/recovery_codes.html", context)
 
@@ -226,7 +233,7 @@ class PasskeyAddView(RecentSignInRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             passkey_configuration=passkey_configuration(self.request),
-            next=safe_next(self.request, fallback=""),
+            next=safe_next(self.request),
             **kwargs,
         )
 
