@@ -3,8 +3,10 @@
     from oauth_portal.mfa.defaults import *  # noqa: F403
 
     INSTALLED_APPS += MFA_INSTALLED_APPS
-    MIDDLEWARE += MFA_MIDDLEWARE  # after AuthenticationMiddleware
-    AUTHENTICATION_BACKENDS += MFA_AUTHENTICATION_BACKENDS  # passkey sign-in
+    # New lists, not +=: PORTAL_MIDDLEWARE and AUTHENTICATION_BACKENDS are shared objects.
+    MIDDLEWARE = [*MIDDLEWARE, *MFA_MIDDLEWARE]  # after AuthenticationMiddleware
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, *MFA_AUTHENTICATION_BACKENDS]
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, *MFA_SILENCED_SYSTEM_CHECKS]
 
 and in ``urls.py`` ``path("accounts/two-step/", include("oauth_portal.mfa.urls"))``.
 """
