@@ -154,7 +154,7 @@ def code_verify(*, user, code: str, request=None):
     """The device a code proves (authenticator app first, then a recovery code, which is used
     up), or None. A recovery code used is recorded."""
     code = "".join(code.split()).lower()
-    if not code or len(code) > 64:
+    if not code.isascii() or not code.isalnum() or len(code) > 64:
         return None
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(code):

@@ -44,7 +44,7 @@ class PortalWebAuthnHelper(WebAuthnHelper):
 
 class RecentSignInRequired(exceptions.OTPWebAuthnApiError):
     status_code = 403
-    code = "reauthentication_required"
+    default_code = "reauthentication_required"
     default_detail = "Confirm your password again before adding a passkey."
 
 

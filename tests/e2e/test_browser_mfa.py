@@ -26,7 +26,6 @@ from tests.e2e.protocol_helpers import (
     HTTP_TIMEOUT,
     discovery,
     published_jwks,
-    query_of,
     verified_id_token_claims,
 )
 from tests.factories import PublicApplicationFactory, UserFactory
