@@ -45,6 +45,10 @@ def second_step_pending(request) -> bool:
     return bool(session is not None and session.get(SECOND_STEP_PENDING))
 
 
+def second_step_dropped(request) -> None:
+    request.session.pop(SECOND_STEP_PENDING, None)
+
+
 def second_factor_confirmed(request, *, device, method: str) -> None:
     """The user proved ``device`` (``method``: ``otp`` or ``hwk``): the session is now
     multi-factor. The session key changes, as at sign-in: a fixated key is worth nothing."""

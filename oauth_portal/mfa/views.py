@@ -72,6 +72,11 @@ class SecondStepView(LoginRequiredMixin, View):
     def get(self, request):
         if not sign_in.second_step_pending(request) and sign_in.is_multi_factor(request):
             return redirect(next_or(request, settings.LOGIN_REDIRECT_URL))
+        if not factors.user_has_factor(user=request.user):
+            # Nothing to confirm with (an admin reset the factors meanwhile): the password
+            # sign-in stands as it is, and says so in amr.
+            sign_in.second_step_dropped(request)
+            return redirect(next_or(request, settings.LOGIN_REDIRECT_URL))
         return self.page(forms.CodeForm())
 
     def post(self, request):

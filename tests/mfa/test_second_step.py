@@ -99,3 +99,12 @@ def test_second_step_page_lists_what_the_user_can_use(client, user):
     assert page.status_code == 200
     assert 'name="code"' in body and 'value="/accounts/apps/"' in body
     assert page["X-Frame-Options"] == "DENY"
+
+
+def test_factors_reset_during_the_second_step_leave_a_password_sign_in(client, user):
+    device = authenticator_app(user)
+    sign_in(client, "alice")
+    device.delete()  # an admin reset the user's factors meanwhile
+    response = client.get(SECOND_STEP + "?next=/accounts/apps/")
+    assert response["Location"] == "/accounts/apps/"
+    assert client.get("/accounts/profile/").status_code == 200
