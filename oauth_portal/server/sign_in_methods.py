@@ -14,6 +14,7 @@ sends the user through ``PORTAL_STEP_UP_URL`` first. The ID token's ``acr`` alwa
 really happened, so an app checks it rather than trusting that it asked.
 """
 
+import json
 from collections.abc import Sequence
 
 from django.shortcuts import resolve_url
@@ -48,11 +49,27 @@ def acr_for(methods: Sequence[str]) -> str:
     return ACR_MULTI_FACTOR if is_multi_factor(methods) else ACR_PASSWORD
 
 
-def multi_factor_required(*, acr_values: str, application) -> bool:
-    """The app asks for a second factor, by its setting or by this request's ``acr_values``."""
-    return bool(getattr(application, "require_mfa", False)) or (
-        ACR_MULTI_FACTOR in acr_values.split()
+def multi_factor_required(*, acr_values: str, application, claims: str = "") -> bool:
+    """The app asks for a second factor: by its setting, by this request's ``acr_values``, or
+    by an essential ``acr`` in the ``claims`` parameter (OIDC Core §5.5.1.1)."""
+    return (
+        bool(getattr(application, "require_mfa", False))
+        or ACR_MULTI_FACTOR in acr_values.split()
+        or ACR_MULTI_FACTOR in essential_acr_values(claims)
     )
+
+
+def essential_acr_values(claims: str) -> list[str]:
+    """The acr values ``{"id_token": {"acr": {"essential": true, "values": [...]}}}`` asks for
+    (nothing if the parameter is absent or malformed: DOT refuses malformed ones itself)."""
+    try:
+        acr = json.loads(claims)["id_token"]["acr"] if claims else None
+    except (ValueError, TypeError, KeyError):
+        return []
+    if not isinstance(acr, dict) or acr.get("essential") is not True:
+        return []
+    values = acr.get("values") or ([acr["value"]] if "value" in acr else [])
+    return [value for value in values if isinstance(value, str)] if isinstance(values, list) else []
 
 
 def step_up_url() -> str | None:

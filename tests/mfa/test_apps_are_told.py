@@ -128,3 +128,21 @@ def test_prompt_none_never_silently_skips_a_required_second_factor(client, user,
     response = client.get(authorize_url(params))
     assert response.status_code == 302
     assert "code" not in query_of(response["Location"])
+
+
+@pytest.mark.parametrize(
+    "claims, stepped_up",
+    [
+        ({"id_token": {"acr": {"essential": True, "values": [ACR_MULTI_FACTOR]}}}, True),
+        ({"id_token": {"acr": {"essential": True, "value": ACR_MULTI_FACTOR}}}, True),
+        ({"id_token": {"acr": {"values": [ACR_MULTI_FACTOR]}}}, False),  # voluntary
+        ({"id_token": {"acr": {"essential": True, "values": [ACR_PASSWORD]}}}, False),
+    ],
+)
+def test_an_essential_acr_claim_asks_for_mfa_too(client, user, app, claims, stepped_up):
+    sign_in(client, "alice")
+    _verifier, challenge = pkce_pair()
+    params = authorize_params(app, challenge=challenge, scope="openid", claims=json.dumps(claims))
+    response = client.get(authorize_url(params))
+    went_to_step_up = response.get("Location", "").startswith("/accounts/two-step/step-up/")
+    assert went_to_step_up is stepped_up

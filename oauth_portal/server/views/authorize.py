@@ -230,7 +230,9 @@ def step_up_response(request, application):
     if application is None or not request.user.is_authenticated:
         return None
     required = sign_in_methods.multi_factor_required(
-        acr_values=request.GET.get("acr_values", ""), application=application
+        acr_values=request.GET.get("acr_values", ""),
+        claims=request.GET.get("claims", ""),
+        application=application,
     )
     if not required or sign_in_methods.is_multi_factor(sign_in_methods.session_methods(request)):
         return None
