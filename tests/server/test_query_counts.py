@@ -81,9 +81,8 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
 
     assert small == large
     # 2 of them re-read the client's allow-list (one with an explicit list); 2 delete the code's
-    # sign-in record (amr) with it; 1 reads this browser-borne session (the MFA middleware: a
-    # real client sends no session cookie).
-    assert large <= 28
+    # sign-in record (amr) with it.
+    assert large <= 27
 
 
 def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
@@ -106,8 +105,8 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
 
     assert early == late
     # 2 of them re-read the client's allow-list (one with an explicit list); 1 reads the family's
-    # sign-in methods (amr); 1 reads this browser-borne session (the MFA middleware).
-    assert late <= 33
+    # sign-in methods (amr).
+    assert late <= 32
 
 
 # Introspection reads the token once more (through the bearer cache) for its `sub`.
