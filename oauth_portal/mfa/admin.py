@@ -25,10 +25,11 @@ def install_admin(site=None) -> None:
     so the user admin (ours, Django's, a host's) is there to receive the action."""
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
-    from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential
+    from django_otp_webauthn.models import WebAuthnAttestation
+    from django_otp_webauthn.utils import get_credential_model
 
     site = site or admin.site
-    for model in (TOTPDevice, StaticDevice, WebAuthnCredential, WebAuthnAttestation):
+    for model in (TOTPDevice, StaticDevice, get_credential_model(), WebAuthnAttestation):
         if site.is_registered(model):
             site.unregister(model)
     user_admin = site._registry.get(get_user_model())

@@ -5,13 +5,15 @@ django-otp's and django-otp-webauthn's devices. Every change writes an audit eve
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.utils import get_credential_model
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.mfa import app_settings
+
+# django-otp-webauthn's credential model (a host may swap it, as its settings allow).
+WebAuthnCredential = get_credential_model()
 
 RECOVERY_DEVICE_NAME = "Recovery codes"
 AUTHENTICATOR_APP_NAME = "Authenticator app"
@@ -145,7 +147,6 @@ def factors_reset(*, user, actor, request=None) -> int:
         actor=actor,
         user=user,
         removed=removed,
-        at=timezone.now().isoformat(),
     )
     return removed
 
