@@ -91,10 +91,17 @@ def password_sign_in(page, username="alice"):
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
-def code_from_setup_key(page) -> str:
+def setup_key(page) -> bytes:
     secret = page.get_by_label("Setup key").inner_text().replace(" ", "").strip()
-    key = b32decode(secret + "=" * (-len(secret) % 8))
-    return f"{TOTP(key, 30, 0, 6, 0).token():06d}"
+    return b32decode(secret + "=" * (-len(secret) % 8))
+
+
+def authenticator_code(key: bytes, *, steps_ahead: int = 0) -> str:
+    """What the phone shows; a step ahead is still accepted (one step of clock drift), and
+    a code already used is not, so a second sign-in within 30 s uses the next one."""
+    totp = TOTP(key, 30, 0, 6, 0)
+    totp.time += 30 * steps_ahead
+    return f"{totp.token():06d}"
 
 
 def allow(page):
@@ -120,7 +127,8 @@ def test_app_asking_for_mfa_steps_the_user_up_then_a_recovery_code_signs_in(
     page.get_by_role("link", name="Set up an authenticator app").click()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     shots("authenticator-setup")
-    page.get_by_label("Code", exact=True).fill(code_from_setup_key(page))
+    key = setup_key(page)
+    page.get_by_label("Code", exact=True).fill(authenticator_code(key))
     page.get_by_role("button", name="Turn on").click()
 
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
@@ -135,6 +143,15 @@ def test_app_asking_for_mfa_steps_the_user_up_then_a_recovery_code_signs_in(
     claims = finish_flow(server_url, app, oauth, flow, page.url)
     assert claims["amr"] == ["pwd", "otp", "mfa"]
     assert claims["acr"] == ACR_MULTI_FACTOR
+
+    # Next time: the password, then the code from the phone.
+    page.context.clear_cookies()
+    page.goto(f"{server_url}/accounts/login/?{urlencode({'next': '/accounts/profile/'})}")
+    password_sign_in(page)
+    page.wait_for_url("**/two-step/second-step/**")
+    page.get_by_label("Code", exact=True).fill(authenticator_code(key, steps_ahead=1))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url("**/accounts/profile/")
 
     # Another day: the password, then a recovery code instead of the phone.
     page.context.clear_cookies()
@@ -218,3 +235,29 @@ def test_passkey_registered_then_second_step_then_whole_sign_in(page, live_serve
     assert claims["amr"] == ["hwk", "mfa"]
     assert claims["acr"] == ACR_MULTI_FACTOR
     assert claims["acr"] != ACR_PASSWORD
+
+
+def test_staff_without_mfa_cannot_open_the_admin_when_it_is_required(
+    page, server_url, settings, shots
+):
+    settings.PORTAL_MFA_REQUIRED_FOR_STAFF = True
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+
+    page.goto(f"{server_url}/admin/")
+    page.get_by_label("Username").fill("root")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/accounts/two-step/?next=/admin/")
+    expect(page.get_by_text("Set up a second step to continue.")).to_be_visible()
+    shots("admin-requires-mfa")
+
+    page.goto(f"{server_url}/admin/portal_server/application/")
+    page.wait_for_url("**/accounts/two-step/?next=**")
+
+    page.get_by_role("link", name="Set up").click()
+    page.get_by_label("Code", exact=True).fill(authenticator_code(setup_key(page)))
+    page.get_by_role("button", name="Turn on").click()
+    page.get_by_role("link", name="I have saved them").click()
+    # Back where the admin was going, now with two factors.
+    page.wait_for_url("**/admin/portal_server/application/")
+    expect(page.get_by_role("link", name="Portal ID administration")).to_be_visible()
