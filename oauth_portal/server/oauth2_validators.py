@@ -164,7 +164,8 @@ class PortalOAuth2Validator(OAuth2Validator):
         """
         grants = list(
             get_grant_model()
-            .objects.select_for_update()
+            # Only the grant's row is locked: PostgreSQL cannot lock the outer join's side.
+            .objects.select_for_update(of=("self",))
             .select_related("portal_sign_in")
             .filter(code=code, application=client)
         )
