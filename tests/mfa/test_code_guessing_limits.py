@@ -106,3 +106,22 @@ def test_a_lock_ends_by_itself_whatever_is_tried_during_it(client, user, limits)
 
 def offset_for(step: int) -> str:
     return f"2030-01-01 09:{step:02d}:00"
+
+
+def test_the_account_ceiling_stops_guessing_from_many_addresses(client, user, settings):
+    settings.PORTAL_MFA_CODE_FAILURES = "3/15m"
+    settings.PORTAL_MFA_CODE_FAILURES_PER_ACCOUNT = "4/h"
+    device = authenticator_app(user)
+    for address in ("10.0.0.1", "10.0.0.2"):
+        browser = Client()
+        sign_in(browser, "alice", address=address)
+        assert guess(browser, device, 2, address=address) == [400, 400]
+    # Only someone with alice's password got this far; a fresh address does not help them.
+    sign_in(client, "alice", address="10.0.0.3")
+    assert second_step(client, current_code(device), address="10.0.0.3").status_code == 429
+
+    colleague = UserFactory(username="bob")
+    colleague_device = authenticator_app(colleague)
+    other = Client()
+    sign_in(other, "bob", address="10.0.0.3")
+    assert second_step(other, current_code(colleague_device), address="10.0.0.3").status_code == 302
