@@ -146,3 +146,22 @@ def test_an_essential_acr_claim_asks_for_mfa_too(client, user, app, claims, step
     response = client.get(authorize_url(params))
     went_to_step_up = response.get("Location", "").startswith("/accounts/two-step/step-up/")
     assert went_to_step_up is stepped_up
+
+
+def test_password_session_of_a_user_with_a_factor_is_stepped_up_with_it(client, user, app):
+    sign_in(client, "alice")
+    device = authenticator_app(user)  # set up since, from another browser
+    verifier, challenge = pkce_pair()
+    url = authorize_url(
+        authorize_params(app, challenge=challenge, scope="openid", acr_values=ACR_MULTI_FACTOR)
+    )
+    step_up = client.get(client.get(url)["Location"])
+    assert step_up["Location"].startswith("/accounts/two-step/second-step/?next=")
+    assert client.get(step_up["Location"]).status_code == 200
+    assert second_step(client, current_code(device), next_url=url)["Location"] == url
+    consent = client.get(url)
+    data = consent_form_data(consent)
+    data["allow"] = "true"
+    code = query_of(client.post("/o/authorize/", data)["Location"])["code"]
+    claims = id_token_claims(client, redeem(client, app, code, verifier).json()["id_token"])
+    assert claims["amr"] == ["pwd", "otp", "mfa"]
