@@ -4,7 +4,9 @@ django-otp's and django-otp-webauthn's devices. Every change writes an audit eve
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.utils import get_credential_model
@@ -16,6 +18,7 @@ from oauth_portal.mfa import app_settings
 WebAuthnCredential = get_credential_model()
 
 RECOVERY_DEVICE_NAME = "Recovery codes"
+RECOVERY_CODE_SALT = "oauth_portal.mfa.recovery-code"
 AUTHENTICATOR_APP_NAME = "Authenticator app"
 
 
@@ -87,7 +90,9 @@ def recovery_codes_generate(*, user, request=None) -> list[str]:
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(app_settings.PORTAL_MFA_RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=recovery_code_digests(code)[0]) for code in codes]
+    )
     AuditEvent.objects.record(
         event=AuditEvent.Type.MFA_RECOVERY_CODES_GENERATED,
         request=request,
@@ -161,7 +166,7 @@ def code_verify(*, user, code: str, request=None):
         if device.verify_token(code):
             return device
     for device in StaticDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(code):
+        if any(device.verify_token(digest) for digest in recovery_code_digests(code)):
             AuditEvent.objects.record(
                 event=AuditEvent.Type.MFA_RECOVERY_CODE_USED,
                 request=request,
@@ -171,3 +176,17 @@ def code_verify(*, user, code: str, request=None):
             )
             return device
     return None
+
+
+def recovery_code_digests(code: str) -> list[str]:
+    """What is stored for a recovery code: a keyed digest, never the code (django-otp would
+    keep it as typed). Keyed with the secret key, as a 40-bit code is quick to find from a
+    plain hash; digests under the fallback keys too, so rotating the secret key keeps old
+    codes working. 16 hex characters: the width of django-otp's token column."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [
+        salted_hmac(RECOVERY_CODE_SALT, code.lower(), secret=key, algorithm="sha256").hexdigest()[
+            :16
+        ]
+        for key in keys
+    ]

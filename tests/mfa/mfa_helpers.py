@@ -4,6 +4,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from oauth_portal.mfa.factors import recovery_code_digests
+
 PASSWORD = "correct-horse-battery"
 
 
@@ -26,7 +28,7 @@ def wrong_code(device: TOTPDevice) -> str:
 def recovery_codes(user, codes=("aaaa1111", "bbbb2222")) -> list[str]:
     device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
     for code in codes:
-        StaticToken.objects.create(device=device, token=code)
+        StaticToken.objects.create(device=device, token=recovery_code_digests(code)[0])
     return list(codes)
 
 

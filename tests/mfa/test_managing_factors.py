@@ -120,3 +120,19 @@ def test_no_recovery_codes_without_a_factor(client, user):
     response = client.post("/accounts/two-step/recovery-codes/")
     assert response.status_code == 302
     assert not StaticDevice.objects.filter(user=user).exists()
+
+
+def test_recovery_codes_are_not_stored_as_typed_and_survive_a_secret_key_rotation(
+    client, user, settings
+):
+    from oauth_portal.mfa import factors
+
+    authenticator_app(user)
+    codes = factors.recovery_codes_generate(user=user)
+    stored = set(StaticDevice.objects.get(user=user).token_set.values_list("token", flat=True))
+    assert len(stored) == 10 and not stored & set(codes)
+
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 50
+    assert isinstance(factors.code_verify(user=user, code=codes[0]), StaticDevice)
+    assert factors.code_verify(user=user, code=codes[0]) is None  # used up
