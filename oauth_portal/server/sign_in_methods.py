@@ -64,7 +64,7 @@ def essential_acr_values(claims: str) -> list[str]:
     (nothing if the parameter is absent or malformed: DOT refuses malformed ones itself)."""
     try:
         acr = json.loads(claims)["id_token"]["acr"] if claims else None
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # deep nesting: hostile input
         return []
     if not isinstance(acr, dict) or acr.get("essential") is not True:
         return []
