@@ -20,6 +20,7 @@ from oauth_portal.environment import (
     env_origin,
     env_rate,
 )
+from oauth_portal.mfa import defaults as mfa_defaults
 from oauth_portal.observability.logs import JSON_FORMATTER as JSON_LOG_FORMATTER
 from oauth_portal.server import defaults as portal_defaults
 
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # The pluggable apps and what they build on (a host site installs the same list)...
     *portal_defaults.PORTAL_INSTALLED_APPS,
+    # Two-step verification (oauth_portal/mfa): authenticator apps, passkeys, recovery codes.
+    *mfa_defaults.MFA_INSTALLED_APPS,
     # ...and our own site's: its users, the sample Colors API, the demo data.
     "accounts",
     "apis",
@@ -83,6 +86,7 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
+MIDDLEWARE += mfa_defaults.MFA_MIDDLEWARE
 
 ROOT_URLCONF = "oauth_portal.urls"
 WSGI_APPLICATION = "oauth_portal.wsgi.application"
@@ -229,7 +233,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PORTAL_HOME_URL = "accounts:home"
 PORTAL_LOGOUT_URL = "accounts:logout"
 PORTAL_PASSWORD_RESET_URL = "accounts:password-reset"
-AUTHENTICATION_BACKENDS = portal_defaults.AUTHENTICATION_BACKENDS
+AUTHENTICATION_BACKENDS = [
+    *portal_defaults.AUTHENTICATION_BACKENDS,
+    *mfa_defaults.MFA_AUTHENTICATION_BACKENDS,
+]
 PASSWORD_HASHERS = portal_defaults.PASSWORD_HASHERS
 # The key of the client-secret HMAC. Defaults to one derived from DJANGO_SECRET_KEY; set it
 # separately to rotate DJANGO_SECRET_KEY without invalidating every client secret.
@@ -437,3 +444,20 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Two-step verification (oauth_portal/mfa, docs/mfa.md) -------------------------------------
+OTP_TOTP_THROTTLE_FACTOR = mfa_defaults.OTP_TOTP_THROTTLE_FACTOR
+OTP_STATIC_THROTTLE_FACTOR = mfa_defaults.OTP_STATIC_THROTTLE_FACTOR
+OTP_WEBAUTHN_HELPER_CLASS = mfa_defaults.OTP_WEBAUTHN_HELPER_CLASS
+OTP_WEBAUTHN_RP_ID_CALLABLE = mfa_defaults.OTP_WEBAUTHN_RP_ID_CALLABLE
+OTP_WEBAUTHN_RP_NAME_CALLABLE = mfa_defaults.OTP_WEBAUTHN_RP_NAME_CALLABLE
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, *mfa_defaults.MFA_SILENCED_SYSTEM_CHECKS]
+PORTAL_MFA_REQUIRED_FOR_STAFF = env_bool("PORTAL_MFA_REQUIRED_FOR_STAFF", False)
+PORTAL_MFA_REAUTHENTICATE_SECONDS = env_int("PORTAL_MFA_REAUTHENTICATE_SECONDS", 600, minimum=60)
+PORTAL_MFA_CODE_FAILURES = env_rate("PORTAL_MFA_CODE_FAILURES", default="5/15m")
+PORTAL_MFA_CODE_FAILURES_PER_IP = env_rate("PORTAL_MFA_CODE_FAILURES_PER_IP", default="100/15m")
+PORTAL_MFA_CODE_FAILURES_PER_ACCOUNT = env_rate(
+    "PORTAL_MFA_CODE_FAILURES_PER_ACCOUNT", default="30/h"
+)
+PORTAL_MFA_WEBAUTHN_RP_ID = env.str("PORTAL_MFA_WEBAUTHN_RP_ID", default="")
+PORTAL_MFA_WEBAUTHN_ORIGINS = env.list("PORTAL_MFA_WEBAUTHN_ORIGINS", default=[])

@@ -9,6 +9,7 @@ urlpatterns = [
     path("o/", include("oauth_portal.server.urls")),
     # Well-known documents, health and metrics at the root (oauth_portal/server/root_urls.py).
     path("", include("oauth_portal.server.root_urls")),
+    path("accounts/two-step/", include("oauth_portal.mfa.urls")),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("oauth_portal.portal.urls")),
     path("api/", include("apis.urls")),

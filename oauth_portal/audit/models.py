@@ -179,6 +179,12 @@ class AuditEvent(models.Model):
             _("Back-channel logout delivered"),
         )
         LOGOUT_NOTIFICATION_FAILED = "logout_notification.failed", _("Back-channel logout failed")
+        MFA_ENROLLED = "mfa.enrolled", _("Second factor added")
+        MFA_REMOVED = "mfa.removed", _("Second factor removed")
+        MFA_RESET = "mfa.reset", _("Second factors reset by an admin")
+        MFA_RECOVERY_CODES_GENERATED = "mfa.recovery_codes_generated", _("Recovery codes created")
+        MFA_RECOVERY_CODE_USED = "mfa.recovery_code_used", _("Recovery code used")
+        MFA_CODE_FAILED = "mfa.code_failed", _("Wrong second-step code")
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     type = models.CharField(max_length=64, choices=Type.choices, db_index=True)

@@ -35,6 +35,7 @@ PORTAL_SETTINGS_FIELDS = (
     "refresh_tokens_need_offline_access",
     "backchannel_logout_uri",
     "backchannel_logout_session_required",
+    "require_mfa",
 )
 
 

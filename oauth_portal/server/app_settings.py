@@ -69,6 +69,10 @@ DEFAULTS = {
     "PORTAL_RESOURCE_DOCUMENTATION_URL": "portal:apis",
     "PORTAL_OP_POLICY_URL": "",
     "PORTAL_OP_TOS_URL": "",
+    # Where the authorization endpoint sends a user whose sign-in lacks the second factor an
+    # app asks for (acr_values, Application.require_mfa): a URL name or path taking ``next``.
+    # A name that resolves to nothing means this site offers no second factor.
+    "PORTAL_STEP_UP_URL": "portal_mfa:step-up",
 }
 
 

@@ -27,13 +27,14 @@ from oauth_portal.server import (
     offline_access,
     ratelimits,
     roles,
+    sign_in_methods,
     sign_in_sessions,
     tokens,
 )
 from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
-from oauth_portal.server.models import JwtAccessToken
+from oauth_portal.server.models import GrantSignIn, JwtAccessToken, RedeemedCode
 
 # (signed ID token, its IDToken row) for the ``_create_access_token`` call running in this thread
 # or task; see ``PortalOAuth2Validator._create_access_token``.
@@ -198,9 +199,14 @@ class PortalOAuth2Validator(OAuth2Validator):
         client's allow-list as it is now.
         """
         grants = list(
-            get_grant_model().objects.select_for_update().filter(code=code, application=client)
+            get_grant_model()
+            # Only the grant's row is locked: PostgreSQL cannot lock the outer join's side.
+            .objects.select_for_update(of=("self",))
+            .select_related("portal_sign_in")
+            .filter(code=code, application=client)
         )
         request.redeeming_grant = grants[0] if grants else None
+        request.portal_sign_in_methods = _grant_sign_in_methods(request.redeeming_grant)
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
             tokens.authorization_code_replay_handle(code=code, application=client, request=request)
             return False
@@ -253,6 +259,30 @@ class PortalOAuth2Validator(OAuth2Validator):
         if grant := self._redeeming_grant(request, code):
             return grant.nonce or None
         return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
+
+    def _create_authorization_code(self, request, code, expires=None):
+        """DOT's grant row, and beside it how the user signed in (the view passes it in the
+        credentials), for the ID token the code will bring."""
+        grant = super()._create_authorization_code(request, code, expires=expires)
+        methods = getattr(request, "portal_sign_in_methods", None)
+        if methods:
+            GrantSignIn.objects.create(grant=grant, methods=methods)
+        return grant
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        """DOT's claims plus ``amr`` and ``acr`` (OIDC Core §2) of the sign-in behind the grant.
+
+        They come from the code being redeemed or, on refresh, from the code that started the
+        token family; a grant from before they were recorded counts as a password sign-in.
+        """
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        methods = getattr(request, "portal_sign_in_methods", None)
+        if methods is None and request.grant_type == "refresh_token":
+            methods = _family_sign_in_methods(request.refresh_token_instance)
+        methods = methods or list(sign_in_methods.PASSWORD_ONLY)
+        claims["amr"] = methods
+        claims["acr"] = sign_in_methods.acr_for(methods)
+        return claims, expiration_time
 
     def finalize_id_token(self, id_token, token, token_handler, request):
         # OIDC Back-Channel Logout §2.1: the sign-in session, as logout tokens will name it.
@@ -371,7 +401,11 @@ class PortalOAuth2Validator(OAuth2Validator):
         super()._save_bearer_token(token, request, *args, **kwargs)
         if request.grant_type == "authorization_code":
             tokens.authorization_code_redeemed(
-                code=request.code, application=request.client, user=request.user, token=token
+                code=request.code,
+                application=request.client,
+                user=request.user,
+                token=token,
+                sign_in_methods=getattr(request, "portal_sign_in_methods", None),
             )
         if request.grant_type == device_flow.DEVICE_CODE_GRANT_TYPE:
             device_flow.device_grant_consume(request)
@@ -419,3 +453,21 @@ def _refuse_user_outside_sandbox(client, request) -> None:
             "may use it.",
             request=request,
         )
+
+
+def _grant_sign_in_methods(grant) -> list[str] | None:
+    try:
+        return list(grant.portal_sign_in.methods) if grant is not None else None
+    except GrantSignIn.DoesNotExist:
+        return None
+
+
+def _family_sign_in_methods(refresh_token) -> list[str] | None:
+    family = getattr(refresh_token, "token_family", None)
+    if family is None:
+        return None
+    return (
+        RedeemedCode.objects.filter(token_family=family)
+        .values_list("sign_in_methods", flat=True)
+        .first()
+    )

@@ -25,10 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 def authorization_code_redeemed(
-    *, code: str, application: Application, user, token: dict
-) -> uuid.UUID | None:
-    """Remember a redeemed code and the token family it started, to catch a replay later.
-    Returns that family (None when no refresh token was issued)."""
+    *, code: str, application: Application, user, token: dict, sign_in_methods=None
+) -> None:
+    """Remember a redeemed code and the token family it started, to catch a replay later, and
+    how the user had signed in, for the family's refreshed ID tokens."""
     access_checksum = token_checksum(token["access_token"])
     family = (
         get_refresh_token_model()
@@ -42,8 +42,8 @@ def authorization_code_redeemed(
         user=user,
         token_family=family,
         access_token_checksum=access_checksum,
+        sign_in_methods=list(sign_in_methods or []),
     )
-    return family
 
 
 def authorization_code_replay_handle(*, code: str, application: Application, request=None) -> bool:

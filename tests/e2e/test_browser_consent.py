@@ -35,7 +35,7 @@ def start_sign_in(page, server_url):
     page.goto(f"{server_url}/o/authorize/?{urlencode(params)}")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/o/authorize/**")
     return app
 

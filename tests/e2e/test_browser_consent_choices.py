@@ -37,7 +37,7 @@ def sign_in(page, server_url, next_path="/accounts/"):
     page.goto(f"{server_url}/accounts/login/?{urlencode({'next': next_path})}")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

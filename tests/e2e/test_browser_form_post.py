@@ -60,7 +60,7 @@ def test_code_reaches_the_app_in_a_post(form_post_context, server_url, screensho
     page.goto(authorize_url(server_url))
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/o/authorize/**")
 
     def is_callback_post(request):

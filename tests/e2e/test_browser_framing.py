@@ -85,7 +85,7 @@ def test_page_on_a_sibling_origin_cannot_frame_the_consent_page(
     page.goto(f"{server_url}/accounts/login/")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     with page.expect_response(lambda response: "/o/authorize/" in response.url) as served:
         page.goto(f"{attacker_url}/win-a-prize")

@@ -33,7 +33,7 @@ def sign_in(page, server_url, username):
     page.goto(f"{server_url}/accounts/login/?next=/portal/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/portal/")
 
 

@@ -22,7 +22,7 @@ def sign_in(page, server_url, username: str) -> None:
     page.goto(f"{server_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 

@@ -106,7 +106,7 @@ def test_a_developer_registers_a_service_and_runs_it_in_the_playground(
     page.goto(f"{server_url}/accounts/login/?next=/portal/apps/new/")
     page.get_by_label("Username").fill(developer.username)
     page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/portal/apps/new/")
 
     page.get_by_label("App name").fill("Nightly sync")

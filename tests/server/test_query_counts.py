@@ -84,7 +84,8 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
     # user's roles permit (APIs that enforce roles), 1 passes the code's tie to the sign-in on
     # to the refresh-token family (offline_access.py), 2 find the code's sign-in session (the
     # ID token's sid) and tie the refresh-token family to it.
-    assert large <= 28
+    # 2 delete the code's sign-in record (amr) with it.
+    assert large <= 30
 
 
 def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
@@ -108,8 +109,9 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
     assert early == late
     # 2 of them re-read the client's allow-list (one with an explicit list), 1 the scopes the
     # user's roles permit (APIs that enforce roles), 1 finds the family's sign-in session (the
-    # ID token's sid).
-    assert late <= 32
+    # ID token's sid); 1 reads the family's
+    # sign-in methods (amr).
+    assert late <= 33
 
 
 # Introspection reads the token once more (through the bearer cache) for its `sub`, and the

@@ -111,6 +111,12 @@ class ApplicationFieldsForm(forms.Form):
     )
     allowed_scopes = _scope_field("Scopes your app may ask for")
     required_scopes = _scope_field("Scopes your app cannot work without")
+    require_mfa = forms.BooleanField(
+        label="Require two-step verification",
+        required=False,
+        help_text="Users confirm their sign-in with an authenticator app or a passkey before "
+        "your app gets a code; ID tokens then carry the multi-factor acr.",
+    )
 
     def __init__(self, *args, kind: str, playground: bool = False, **kwargs):
         self.kind = kind
@@ -261,6 +267,7 @@ class ApplicationSettingsForm(ApplicationFieldsForm):
             "allowed_origins": "\n".join(application.allowed_origins.split()),
             "backchannel_logout_uri": application.backchannel_logout_uri,
             "backchannel_logout_session_required": application.backchannel_logout_session_required,
+            "require_mfa": application.require_mfa,
             "allowed_scopes": [scope.name for scope in application.allowed_scopes.all()],
             "required_scopes": [scope.name for scope in application.required_scopes.all()],
             "refresh_tokens_need_offline_access": application.refresh_tokens_need_offline_access,

@@ -122,6 +122,7 @@ class ApplicationAdmin(ApplicationActionsMixin, admin.ModelAdmin):
                 "refresh_tokens_need_offline_access",
                 "playground_enabled",
                 "token_requests_per_minute",
+                "require_mfa",
             )
         },
     )

@@ -17,7 +17,7 @@ from oauth_portal.server.models.registry import ApiResource, Scope
 from oauth_portal.server.models.roles import Role, RoleAssignment
 from oauth_portal.server.models.sessions import LogoutNotification, SessionClient, SignInSession
 from oauth_portal.server.models.subscriptions import ApiUsage, SandboxTester, Subscription
-from oauth_portal.server.models.tokens import JwtAccessToken, RedeemedCode
+from oauth_portal.server.models.tokens import GrantSignIn, JwtAccessToken, RedeemedCode
 
 __all__ = [
     "ApiOperation",
@@ -30,6 +30,7 @@ __all__ = [
     "Consent",
     "CustomClaim",
     "DynamicRegistration",
+    "GrantSignIn",
     "InitialAccessToken",
     "JwtAccessToken",
     "LogoutNotification",

@@ -117,6 +117,14 @@ class Application(AbstractApplication):
         default=False,
         help_text="The app needs the session id (sid) in logout tokens (and ID tokens).",
     )
+    # Every sign-in for this app needs a second factor (sign_in_methods.py): the user is
+    # stepped up before consent, as if the app had asked with acr_values.
+    require_mfa = models.BooleanField(
+        default=False,
+        verbose_name="require MFA",
+        help_text="Users must confirm their sign-in with a second factor (an authenticator "
+        "app, a passkey or a recovery code) before this app gets a code.",
+    )
     # Empty means "every active scope": an app made by `createapplication` can run the whole
     # flow; the portal and the admin narrow it.
     allowed_scopes = models.ManyToManyField(

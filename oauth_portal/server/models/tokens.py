@@ -18,9 +18,11 @@ class RedeemedCode(models.Model):
         settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True)
-    token_family = models.UUIDField(null=True)
+    token_family = models.UUIDField(null=True, db_index=True)
     access_token_checksum = models.CharField(max_length=64, blank=True, default="")
     redeemed_at = models.DateTimeField(auto_now_add=True)
+    # How the user signed in (``amr``) for the code: refreshed ID tokens of its family repeat it.
+    sign_in_methods = models.JSONField(default=list, blank=True)
 
     def __str__(self):
         return f"Redeemed code #{self.pk}"
@@ -48,3 +50,23 @@ class JwtAccessToken(models.Model):
 
     def __str__(self):
         return f"JWT {self.jti[:8]}…"
+
+
+class GrantSignIn(models.Model):
+    """How the user had signed in when an authorization code was issued (``amr``).
+
+    DOT's grant row has no room for it; this one lives and dies with the code (the redemption
+    copies it to ``RedeemedCode.sign_in_methods``), so the code exchange can put ``amr`` and
+    ``acr`` in the ID token (oauth_portal/server/sign_in_methods.py).
+    """
+
+    grant = models.OneToOneField(
+        oauth2_settings.GRANT_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="portal_sign_in",
+    )
+    methods = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"Sign-in of grant #{self.pk}: {' '.join(self.methods)}"

@@ -15,7 +15,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import consents, input_rules, sign_in_sessions
+from oauth_portal.server import consents, input_rules, sign_in_methods, sign_in_sessions
 from oauth_portal.server.api_catalogue import scopes_for_consent
 from oauth_portal.server.audiences import audience_as_resource
 from oauth_portal.server.ratelimits import AddressRateLimitMixin
@@ -75,7 +75,25 @@ class AuthorizationView(AddressRateLimitMixin, dot_views.AuthorizationView):
         )
         if application is not None and not application.usable_by(request.user):
             return unavailable_app_page(request, application)
+        if step_up := step_up_response(request, application):
+            return step_up
         return super().get(request, *args, **kwargs)
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        """Every code carries how the user signed in (``amr``/``acr`` in its ID token), and an
+        app that requires a second factor never gets a code for a sign-in without one, whatever
+        path led here (stored consent, a first-party app, a posted form): it gets
+        ``access_denied``."""
+        methods = sign_in_methods.session_methods(request)
+        credentials["portal_sign_in_methods"] = methods
+        requires_mfa = (
+            get_application_model()
+            .objects.filter(client_id=credentials.get("client_id"), require_mfa=True)
+            .exists()
+        )
+        if requires_mfa and not sign_in_methods.is_multi_factor(methods):
+            allow = False
+        return super().create_authorization_response(request, scopes, credentials, allow)
 
     def render_to_response(self, context, **response_kwargs):
         if "error" in context or "application" not in context:
@@ -232,6 +250,36 @@ def remember_choice(post) -> bool:
     """
     values = post.getlist("remember")
     return values[-1] != "0" if values else True
+
+
+def step_up_response(request, application):
+    """Send a signed-in user to add a second factor first when the app asks for one (its
+    ``require_mfa`` setting, or ``acr_values`` naming the multi-factor acr), keeping the
+    authorization request as ``next``. ``prompt=none`` gets no page: the request goes on, the
+    ID token's ``acr`` says what the sign-in was, and an app that requires MFA gets
+    ``access_denied`` (``create_authorization_response``)."""
+    if application is None or not request.user.is_authenticated:
+        return None
+    required = sign_in_methods.multi_factor_required(
+        acr_values=request.GET.get("acr_values", ""),
+        claims=request.GET.get("claims", ""),
+        application=application,
+    )
+    if not required or sign_in_methods.is_multi_factor(sign_in_methods.session_methods(request)):
+        return None
+    if "none" in request.GET.get("prompt", "").split():
+        return None
+    step_up_url = sign_in_methods.step_up_url()
+    if step_up_url is None:
+        if not application.require_mfa:
+            return None
+        return authorize_error_page(
+            request,
+            error="access_denied",
+            description="This app requires two-step verification, which this site does not offer.",
+            status=403,
+        )
+    return redirect_to_login(request.get_full_path(), step_up_url)
 
 
 def consent_page_context(need) -> dict:

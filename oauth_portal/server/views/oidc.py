@@ -19,7 +19,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import input_rules, signing_keys
+from oauth_portal.server import input_rules, sign_in_methods, signing_keys
 from oauth_portal.server.discovery import standards_metadata
 from oauth_portal.server.oauth_server import SUPPORTED_GRANT_TYPES
 from oauth_portal.server.views.common import labelled_as_json, public_json_document
@@ -56,6 +56,7 @@ class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
         document.update(standards_metadata(request, self._get_endpoint_url))
         document.update(device_flow_metadata(self, request))
         document.update(BACKCHANNEL_LOGOUT_METADATA)
+        document["acr_values_supported"] = list(sign_in_methods.ACR_VALUES_SUPPORTED)
         return public_json_document(document)
 
 
