@@ -26,7 +26,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from requests.adapters import HTTPAdapter
 
 from tests import gunicorn_servers
 from tests.e2e.protocol_helpers import (
@@ -39,6 +38,7 @@ from tests.e2e.protocol_helpers import (
 )
 from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
 from tests.host_project.test_host_protocol import drop_postgres_database, fresh_database_url
+from tests.source_address import session_from
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -52,22 +52,6 @@ OTHER_ADDRESS = "127.0.0.66"
 pytestmark = pytest.mark.skipif(
     not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)"
 )
-
-
-class SourceAddressAdapter(HTTPAdapter):
-    def __init__(self, source_address: str, **kwargs):
-        self.source_address = (source_address, 0)
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = self.source_address
-        super().init_poolmanager(*args, **kwargs)
-
-
-def session_from(address: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("https://", SourceAddressAdapter(address))
-    return session
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
@@ -308,7 +292,12 @@ def test_both_hosts_serve_and_log_the_proxys_request_id(stack):
     lines = log_lines(stack, "request")
     assert {line["log"] for line in lines} == {"app1.log", "app2.log"}
     assert request_id in {line["request_id"] for line in lines}
-    assert f"rid={request_id}" in (stack["directory"] / "access.log").read_text()
+    # nginx writes its access line once the response has gone out: give it a moment.
+    access_log = stack["directory"] / "access.log"
+    deadline = time.monotonic() + 5
+    while f"rid={request_id}" not in access_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert f"rid={request_id}" in access_log.read_text()
 
 
 def test_the_audit_log_and_rate_limits_see_the_real_client_address(stack):

@@ -8,33 +8,15 @@ import re
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from tests.factories import CLIENT_SECRET, ApplicationFactory, ScopeFactory, UserFactory
+from tests.source_address import session_from
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ATTACKER_ADDRESS = "127.0.0.66"
 OWNER_ADDRESS = "127.0.0.1"
 PASSWORD = "correct-horse-battery"
-
-
-class SourceAddressAdapter(HTTPAdapter):
-    """Sends every request from one local address."""
-
-    def __init__(self, source_address: str, **kwargs):
-        self.source_address = (source_address, 0)
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = self.source_address
-        super().init_poolmanager(*args, **kwargs)
-
-
-def session_from(address: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", SourceAddressAdapter(address))
-    return session
 
 
 @pytest.fixture
