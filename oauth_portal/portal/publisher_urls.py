@@ -43,4 +43,9 @@ urlpatterns = [
         views.PublisherOperationDeleteView.as_view(),
         name="publisher-operation-delete",
     ),
+    path(
+        "publish/<int:pk>/subscriptions/<int:subscription_id>/<str:decision>/",
+        views.PublisherSubscriptionDecideView.as_view(),
+        name="publisher-subscription-decide",
+    ),
 ]

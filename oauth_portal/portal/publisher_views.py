@@ -9,13 +9,14 @@ is a 404. Every change is a POST that calls a service, which writes the audit ev
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from oauth_portal.portal.forms import publishing as forms
-from oauth_portal.server import api_catalogue, publishing
+from oauth_portal.server import api_catalogue, publishing, subscriptions
 from oauth_portal.server.models import ApiOperation, ApiResource
 
 
@@ -102,6 +103,9 @@ class PublisherApiDetailView(OwnedApiMixin, View):
             "scope_rows": scope_rows(api),
             "operations": api.operations.select_related("scope").order_by("path", "method"),
             "is_pending": api.status == ApiResource.Status.PENDING,
+            "subscriptions": api.subscriptions.select_related(
+                "application", "application__user"
+            ).order_by("status", "-created"),
         }
         return render(self.request, "portal/publisher/api_detail.html", context, status=status)
 
@@ -202,4 +206,25 @@ class PublisherOperationDeleteView(OwnedApiMixin, View):
         operation = get_object_or_404(self.api.operations, pk=kwargs["operation_id"])
         publishing.operation_delete(operation=operation, actor=request.user, request=request)
         messages.success(request, f"Removed {operation}; requests to it are now refused.")
+        return self.api_redirect()
+
+
+class PublisherSubscriptionDecideView(OwnedApiMixin, View):
+    """Approve or reject an app's subscription to one of the publisher's APIs (an API that
+    wants each subscription approved waits for this, or for an administrator)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if kwargs["decision"] not in ("approve", "reject"):
+            raise Http404("No such decision.")
+        subscription = get_object_or_404(self.api.subscriptions, pk=kwargs["subscription_id"])
+        decide = (
+            subscriptions.subscription_approve
+            if kwargs["decision"] == "approve"
+            else subscriptions.subscription_reject
+        )
+        if decide(subscription=subscription, actor=request.user, request=request):
+            verb = "approved" if kwargs["decision"] == "approve" else "rejected"
+            messages.success(request, f"{subscription.application.name}'s subscription is {verb}.")
         return self.api_redirect()

@@ -46,8 +46,11 @@ DEFAULTS = {
     # only) until an admin approves them for production; False: production at once.
     "PORTAL_PRODUCTION_REQUIRES_APPROVAL": True,
     # Who may approve or reject a subscription to an API: a callable's import path, called with
-    # ``actor`` and ``subscription`` (oauth_portal.server.subscriptions).
-    "PORTAL_SUBSCRIPTION_DECIDER": "oauth_portal.server.subscriptions.staff_may_decide",
+    # ``actor`` and ``subscription`` (oauth_portal.server.subscriptions). By default staff with
+    # the permission, and the API's publisher.
+    "PORTAL_SUBSCRIPTION_DECIDER": (
+        "oauth_portal.server.subscriptions.staff_or_publisher_may_decide"
+    ),
     # Count each app's calls to our APIs per day (oauth_portal/server/api_usage.py).
     "PORTAL_API_USAGE_COUNTING": True,
     # How often each process writes the calls it counted (0: on every call).

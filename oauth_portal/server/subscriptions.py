@@ -2,8 +2,9 @@
 approved, and unsubscribing ends the app's access to the API at once.
 
 Who may approve or reject is one hook, ``PORTAL_SUBSCRIPTION_DECIDER`` (an import path): by
-default staff with the change permission on subscriptions (the admin); a host, or the API
-publishers' pages, can widen it to an API's publisher without touching these services.
+default staff with the change permission on subscriptions (the admin) and the API's own
+publisher (the portal's publisher pages); a host can narrow or widen it without touching these
+services.
 
 Unsubscribing (or a rejection after an approval) revokes the app's tokens and codes that carry
 one of the API's scopes, with their refresh tokens. Azure API Management and WSO2 let such
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import app_settings
+from oauth_portal.server import app_settings, publishing
 from oauth_portal.server.models import ApiResource, Application, Subscription
 from oauth_portal.server.tokens import tokens_revoke
 
@@ -28,6 +29,17 @@ def staff_may_decide(*, actor, subscription: Subscription) -> bool:
         getattr(actor, "is_active", False)
         and getattr(actor, "is_staff", False)
         and actor.has_perm("portal_server.change_subscription")
+    )
+
+
+def staff_or_publisher_may_decide(*, actor, subscription: Subscription) -> bool:
+    """The default decider: staff as above, or a publisher who manages the API in the portal
+    (its owner, with the publish permission)."""
+    if staff_may_decide(actor=actor, subscription=subscription):
+        return True
+    return bool(
+        getattr(actor, "is_authenticated", False)
+        and publishing.apis_for_publisher(user=actor).filter(pk=subscription.api_id).exists()
     )
 
 
