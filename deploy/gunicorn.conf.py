@@ -49,3 +49,11 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_fork(server, worker):
+    # OpenTelemetry tracing (the otel extra), when OTEL_EXPORTER_OTLP_ENDPOINT names a collector:
+    # started in each worker, since a batch exporter's thread does not survive the fork.
+    from oauth_portal.observability.tracing import tracing_start
+
+    tracing_start()
