@@ -57,7 +57,6 @@ class RoleAssignForm(forms.Form):
     user = forms.CharField(
         label="Username or verified e-mail address",
         max_length=254,
-        help_text="Exactly as the person gave it to you.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
