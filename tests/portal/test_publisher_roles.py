@@ -6,10 +6,18 @@ import pytest
 from django.urls import reverse
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import registry
 from oauth_portal.server.models import ApiResource, CustomClaim, Role, RoleAssignment, Scope
 from tests.factories import UserFactory
 from tests.portal.test_api_publishers import publisher_named, signed_in_as
-from tests.server.role_helpers import COLORS, colors_api, introspect, role_with, tokens_for
+from tests.server.role_helpers import (
+    COLORS,
+    colors_api,
+    introspect,
+    role_with,
+    tokens_for,
+    verified_claims,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +79,24 @@ def test_a_publishers_role_and_its_permissions_reach_the_users_token_for_the_api
     page = as_owner.get(url("publisher-roles", colors_api())).content.decode()
     assert "alice" in page and "colors:write" in page
     assert AuditEvent.objects.filter(type=AuditEvent.Type.ROLE_ASSIGNED).count() == 1
+
+
+def test_a_jwt_access_token_for_the_api_carries_the_publishers_role(as_owner, signed_in, user, app):
+    ApiResource.objects.filter(identifier=COLORS).update(
+        access_token_format=ApiResource.TokenFormat.JWT
+    )
+    registry.forget()
+    add_role(as_owner, colors_api(), name="viewer", scopes=("colors:read",))
+    give(as_owner, Role.objects.get(name="viewer"), "alice@example.test")
+    user.email_verified = True
+    user.save(update_fields=["email_verified"])
+    give(as_owner, Role.objects.get(name="viewer"), "alice@example.test")
+
+    tokens = tokens_for(signed_in, app, "colors:read colors:write", resource=COLORS)
+    claims = verified_claims(signed_in, tokens["access_token"])
+
+    assert claims["roles"] == ["viewer"]
+    assert claims["permissions"] == ["colors:read"]
 
 
 def test_removing_the_assignment_removes_the_claims_from_new_tokens(as_owner, signed_in, user, app):
