@@ -124,13 +124,13 @@ def test_deleting_a_role_takes_it_from_its_holders(as_owner, signed_in, user, ap
 def test_a_publishers_custom_claim_reaches_the_token_and_leaves_it_when_removed(
     as_owner, signed_in, user, app
 ):
-    key = "https://colors.example.test/email"
+    user.groups.create(name="designers")
+    key = "https://colors.example.test/groups"
     response = as_owner.post(
-        url("publisher-claim-add", colors_api()),
-        {"key": key, "source": "attribute", "attribute": "email"},
+        url("publisher-claim-add", colors_api()), {"key": key, "source": "groups"}
     )
     assert response.status_code == 302
-    assert colors_token_claims(signed_in, app)[key] == "alice@example.test"
+    assert colors_token_claims(signed_in, app)[key] == ["designers"]
 
     claim = CustomClaim.objects.get(key=key)
     assert as_owner.post(url("publisher-claim-delete", colors_api(), claim.pk)).status_code == 302
@@ -254,6 +254,18 @@ def test_a_secret_user_field_cannot_be_released(as_owner):
     )
 
     assert response.status_code == 400
+    assert not CustomClaim.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["email", "username", "first_name", "is_superuser"])
+def test_a_publisher_cannot_release_what_a_scope_guards_or_who_administers(as_owner, field):
+    response = as_owner.post(
+        url("publisher-claim-add", colors_api()),
+        {"key": "https://x.test/f", "source": "attribute", "attribute": field},
+    )
+
+    assert response.status_code == 400
+    assert f"{field} is not one of the available choices" in response.content.decode()
     assert not CustomClaim.objects.exists()
 
 

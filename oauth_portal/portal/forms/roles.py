@@ -7,11 +7,30 @@ the choices of this API alone, and a clash named before the database would refus
 """
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from oauth_portal.server.models import ApiResource, CustomClaim, Role, Scope
 from oauth_portal.server.models.claims import releasable_user_fields
 from oauth_portal.server.models.roles import validate_role_name
+
+# User fields a publisher's claim may not carry, though an administrator's may. The identity
+# fields are what OpenID Connect's profile and email scopes guard: the user consents to those on
+# the consent page, and a publisher's claim would hand them to every client of the API without
+# that consent. The privilege flags would tell an API team which accounts administer the server.
+PUBLISHER_WITHHELD_FIELDS = frozenset(
+    {"first_name", "last_name", "email_verified", "is_staff", "is_superuser"}
+)
+
+
+def publisher_releasable_fields() -> list[str]:
+    """The user fields an API publisher may put in their API's tokens."""
+    user_model = get_user_model()
+    withheld = PUBLISHER_WITHHELD_FIELDS | {
+        user_model.USERNAME_FIELD,
+        user_model.get_email_field_name(),
+    }
+    return [name for name in releasable_user_fields() if name not in withheld]
 
 
 class RoleAddForm(forms.Form):
@@ -68,7 +87,7 @@ class CustomClaimAddForm(forms.ModelForm):
     """A claim of this API's access tokens, validated by the ``CustomClaim`` model itself.
 
     ``in_id_token`` is not offered: ID tokens go to every client, so only administrators
-    decide what they carry."""
+    decide what they carry; nor are the fields ``PUBLISHER_WITHHELD_FIELDS`` names."""
 
     attribute = forms.ChoiceField(label="User field", required=False)
 
@@ -80,7 +99,7 @@ class CustomClaimAddForm(forms.ModelForm):
     def __init__(self, *args, api: ApiResource, **kwargs):
         super().__init__(*args, instance=CustomClaim(api=api), **kwargs)
         self.fields["attribute"].choices = [("", "—")] + [
-            (name, name) for name in releasable_user_fields()
+            (name, name) for name in publisher_releasable_fields()
         ]
         self.fields["attribute"].help_text = "For a field of the user."
 
