@@ -22,25 +22,42 @@ from oauth_portal.server import custom_claims, role_members, roles
 from oauth_portal.server.models import Role
 
 
+def role_prefix(role: Role) -> str:
+    """Each role's forms have their own field names and ids: the page holds one per role."""
+    return f"role-{role.pk}"
+
+
 class PublisherRolesView(OwnedApiMixin, View):
     """The API's roles with their permissions and members, and its custom claims."""
 
     def get(self, request, *args, **kwargs):
         return self.render_page()
 
-    def render_page(self, *, role_form=None, claim_form=None, assign_forms=None, status=200):
+    def render_page(self, *, role_form=None, claim_form=None, role_forms=None, status=200):
+        """The page; ``role_forms`` maps a role's id to its bound form that failed."""
         api = self.api
         members = role_members.role_members(api=api)
-        assign_forms = assign_forms or {}
-        role_rows = [
-            {
-                "role": role,
-                "permissions": [scope.name for scope in role.scopes.all()],
-                "members": members.get(role.pk, []),
-                "assign_form": assign_forms.get(role.pk) or forms.RoleAssignForm(),
-            }
-            for role in api.roles.prefetch_related("scopes").order_by("name")
-        ]
+        role_forms = role_forms or {}
+        role_rows = []
+        for role in api.roles.prefetch_related("scopes").order_by("name"):
+            permissions = [scope.name for scope in role.scopes.all()]
+            failed = role_forms.get(role.pk)
+            role_rows.append(
+                {
+                    "role": role,
+                    "permissions": permissions,
+                    "members": members.get(role.pk, []),
+                    "assign_form": failed
+                    if isinstance(failed, forms.RoleAssignForm)
+                    else forms.RoleAssignForm(prefix=role_prefix(role)),
+                    "permissions_form": failed
+                    if isinstance(failed, forms.RolePermissionsForm)
+                    else forms.RolePermissionsForm(
+                        api=api, prefix=role_prefix(role), initial={"scopes": permissions}
+                    ),
+                    "permissions_open": isinstance(failed, forms.RolePermissionsForm),
+                }
+            )
         context = {
             "api": api,
             "role_rows": role_rows,
@@ -77,6 +94,23 @@ class PublisherRoleAddView(PublisherRolesView):
         return self.roles_redirect()
 
 
+class PublisherRolePermissionsView(PublisherRolesView):
+    """Change what a role permits; new tokens for the API carry the new permissions."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        role = get_object_or_404(self.api.roles, pk=kwargs["role_id"])
+        form = forms.RolePermissionsForm(request.POST, api=self.api, prefix=role_prefix(role))
+        if not form.is_valid():
+            return self.render_page(role_forms={role.pk: form}, status=400)
+        roles.role_save(
+            role=role, scopes=form.cleaned_data["scopes"], actor=request.user, request=request
+        )
+        messages.success(request, f"Saved the permissions of {role.name}.")
+        return self.roles_redirect()
+
+
 class PublisherRoleDeleteView(PublisherRolesView):
     """Delete a role: its holders lose it, and new tokens stop carrying it."""
 
@@ -94,9 +128,9 @@ class PublisherRoleAssignView(PublisherRolesView):
 
     def post(self, request, *args, **kwargs):
         role = get_object_or_404(self.api.roles, pk=kwargs["role_id"])
-        form = forms.RoleAssignForm(request.POST)
+        form = forms.RoleAssignForm(request.POST, prefix=role_prefix(role))
         if not form.is_valid():
-            return self.render_page(assign_forms={role.pk: form}, status=400)
+            return self.render_page(role_forms={role.pk: form}, status=400)
         handle = form.cleaned_data["user"]
         user = role_members.user_for_role_assignment(handle)
         if user is not None:

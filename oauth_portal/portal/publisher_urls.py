@@ -63,6 +63,11 @@ urlpatterns = [
         name="publisher-role-delete",
     ),
     path(
+        "publish/<int:pk>/roles/<int:role_id>/permissions/",
+        role_views.PublisherRolePermissionsView.as_view(),
+        name="publisher-role-permissions",
+    ),
+    path(
         "publish/<int:pk>/roles/<int:role_id>/members/",
         role_views.PublisherRoleAssignView.as_view(),
         name="publisher-role-assign",

@@ -1,5 +1,6 @@
 """An API publisher, in a real browser, defines a role of their API, gives it to a user by
-username, adds a custom claim and is refused a reserved claim name with a readable error.
+verified address, narrows its permissions, adds a custom claim and is refused a reserved claim
+name with a readable error.
 Screenshots under test-artifacts/: publisher-roles, publisher-roles-claim-error (390 px wide,
 as a phone), and the same at 1280 (*-desktop)."""
 
@@ -44,7 +45,11 @@ def test_a_publisher_gives_a_role_of_their_api_and_adds_a_claim(page, server_url
     page.get_by_label("User field").select_option("date_joined")
     page.get_by_role("button", name="Add claim").click()
     expect(page.get_by_text("now carry https://colors.example.test/joined")).to_be_visible()
+    page.get_by_text("Change permissions").click()
+    page.locator("details input[value='colors:write']").uncheck()
     both_widths(page, screenshot, "publisher-roles")
+    page.get_by_role("button", name="Save permissions of editor").click()
+    expect(page.get_by_text("Saved the permissions of editor.")).to_be_visible()
 
     page.get_by_label("Claim name").fill("sub")
     page.get_by_label("Value").select_option("groups")
@@ -52,3 +57,5 @@ def test_a_publisher_gives_a_role_of_their_api_and_adds_a_claim(page, server_url
     expect(page.get_by_text("sub is a registered JWT or OpenID Connect claim")).to_be_visible()
     both_widths(page, screenshot, "publisher-roles-claim-error")
     assert RoleAssignment.objects.filter(user__username="alice", role__name="editor").exists()
+    editor = RoleAssignment.objects.get(user__username="alice").role
+    assert list(editor.scopes.values_list("name", flat=True)) == ["colors:read"]

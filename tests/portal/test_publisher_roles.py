@@ -54,7 +54,13 @@ def add_role(client, api, name="editor", scopes=("colors:read", "colors:write"),
 
 
 def give(client, role, handle):
-    return client.post(url("publisher-role-assign", role.api, role.pk), {"user": handle})
+    data = {f"role-{role.pk}-user": handle}
+    return client.post(url("publisher-role-assign", role.api, role.pk), data)
+
+
+def set_permissions(client, role, *scopes, api=None):
+    data = {f"role-{role.pk}-scopes": list(scopes)}
+    return client.post(url("publisher-role-permissions", api or role.api, role.pk), data)
 
 
 def colors_token_claims(client, app):
@@ -110,6 +116,17 @@ def test_removing_the_assignment_removes_the_claims_from_new_tokens(as_owner, si
     assert claims["roles"] == []
     assert claims["permissions"] == []
     assert AuditEvent.objects.filter(type=AuditEvent.Type.ROLE_UNASSIGNED).count() == 1
+
+
+def test_changing_a_roles_permissions_changes_new_tokens(as_owner, signed_in, user, app):
+    role = role_with(colors_api(), "editor", "colors:read", "colors:write", holders=[user])
+
+    assert set_permissions(as_owner, role, "colors:read").status_code == 302
+
+    assert colors_token_claims(signed_in, app)["permissions"] == ["colors:read"]
+    assert AuditEvent.objects.filter(
+        type=AuditEvent.Type.ROLE_CHANGED, details__action="changed"
+    ).exists()
 
 
 def test_deleting_a_role_takes_it_from_its_holders(as_owner, signed_in, user, app):
@@ -184,6 +201,8 @@ def test_another_publisher_can_neither_see_nor_change_the_apis_roles(owner, user
         oscar.get(url("publisher-roles", api)),
         add_role(oscar, api, name="intruder"),
         oscar.post(url("publisher-role-delete", api, role.pk)),
+        set_permissions(oscar, role, "colors:read"),
+        set_permissions(oscar, role, "photos:read", api=photos),
         give(oscar, role, "petra"),
         oscar.post(url("publisher-role-unassign", api, role.pk, assignment.pk)),
         oscar.post(
@@ -215,6 +234,16 @@ def test_a_scope_of_another_api_cannot_be_put_in_a_role(as_owner, photos):
     assert response.status_code == 400
     assert "photos:read is not one of the available choices" in response.content.decode()
     assert not Role.objects.exists()
+
+
+def test_a_scope_of_another_api_cannot_be_added_to_a_roles_permissions(as_owner, photos):
+    role = role_with(colors_api(), "editor", "colors:read")
+
+    response = set_permissions(as_owner, role, "colors:write", "photos:read")
+
+    assert response.status_code == 400
+    assert "photos:read is not one of the available choices" in response.content.decode()
+    assert list(role.scopes.values_list("name", flat=True)) == ["colors:read"]
 
 
 def test_the_roles_page_offers_only_the_apis_own_scopes(as_owner, photos):

@@ -33,19 +33,9 @@ def publisher_releasable_fields() -> list[str]:
     return [name for name in releasable_user_fields() if name not in withheld]
 
 
-class RoleAddForm(forms.Form):
-    name = forms.CharField(
-        label="Role name",
-        max_length=Role._meta.get_field("name").max_length,
-        validators=[validate_role_name],
-        help_text="Tokens carry it in the roles claim, e.g. editor.",
-    )
-    description = forms.CharField(
-        label="Description",
-        required=False,
-        max_length=Role._meta.get_field("description").max_length,
-        help_text="Optional: who should hold it.",
-    )
+class RolePermissionsForm(forms.Form):
+    """A role's permissions: a set of its API's own scopes."""
+
     scopes = forms.ModelMultipleChoiceField(
         label="Permissions",
         queryset=Scope.objects.none(),
@@ -60,6 +50,23 @@ class RoleAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only this API's scopes: a role may never permit another API's.
         self.fields["scopes"].queryset = api.scopes.order_by("name")
+
+
+class RoleAddForm(RolePermissionsForm):
+    field_order = ["name", "description", "scopes"]
+
+    name = forms.CharField(
+        label="Role name",
+        max_length=Role._meta.get_field("name").max_length,
+        validators=[validate_role_name],
+        help_text="Tokens carry it in the roles claim, e.g. editor.",
+    )
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=Role._meta.get_field("description").max_length,
+        help_text="Optional: who should hold it.",
+    )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
