@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from oauth_portal.portal import publisher_role_views as role_views
 from oauth_portal.portal import publisher_views as views
 
 urlpatterns = [
@@ -47,5 +48,43 @@ urlpatterns = [
         "publish/<int:pk>/subscriptions/<int:subscription_id>/<str:decision>/",
         views.PublisherSubscriptionDecideView.as_view(),
         name="publisher-subscription-decide",
+    ),
+    path(
+        "publish/<int:pk>/roles/", role_views.PublisherRolesView.as_view(), name="publisher-roles"
+    ),
+    path(
+        "publish/<int:pk>/roles/add/",
+        role_views.PublisherRoleAddView.as_view(),
+        name="publisher-role-add",
+    ),
+    path(
+        "publish/<int:pk>/roles/<int:role_id>/delete/",
+        role_views.PublisherRoleDeleteView.as_view(),
+        name="publisher-role-delete",
+    ),
+    path(
+        "publish/<int:pk>/roles/<int:role_id>/permissions/",
+        role_views.PublisherRolePermissionsView.as_view(),
+        name="publisher-role-permissions",
+    ),
+    path(
+        "publish/<int:pk>/roles/<int:role_id>/members/",
+        role_views.PublisherRoleAssignView.as_view(),
+        name="publisher-role-assign",
+    ),
+    path(
+        "publish/<int:pk>/roles/<int:role_id>/members/<int:member_id>/remove/",
+        role_views.PublisherRoleUnassignView.as_view(),
+        name="publisher-role-unassign",
+    ),
+    path(
+        "publish/<int:pk>/claims/",
+        role_views.PublisherClaimAddView.as_view(),
+        name="publisher-claim-add",
+    ),
+    path(
+        "publish/<int:pk>/claims/<int:claim_id>/delete/",
+        role_views.PublisherClaimDeleteView.as_view(),
+        name="publisher-claim-delete",
     ),
 ]
