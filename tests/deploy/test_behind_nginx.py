@@ -37,7 +37,7 @@ from tests.e2e.protocol_helpers import (
     verified_id_token_claims,
 )
 from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
-from tests.host_project.test_host_protocol import drop_postgres_database, fresh_database_url
+from tests.host_project.host_site import drop_postgres_database, fresh_database_url
 from tests.source_address import session_from
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -19,13 +19,7 @@ from tests.e2e.protocol_helpers import (
     published_jwks,
     verified_id_token_claims,
 )
-from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
-from tests.host_project.test_host_protocol import (
-    HOST_PROJECT,
-    fresh_database_url,
-    host_environment,
-    manage,
-)
+from tests.host_project.host_site import running_host
 
 HTTP_TIMEOUT = 10
 CLIENT_ID, CLIENT_SECRET = "host-mfa-app", secrets.token_urlsafe(32)
@@ -36,55 +30,23 @@ MFA_ACR = "urn:oauth-portal:acr:mfa"
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("host_mfa")
-    database_url, postgres_name = fresh_database_url(tmp_path)
-    environment = {
-        **host_environment(database_url),
-        "DJANGO_SETTINGS_MODULE": "host_with_mfa.settings",
-    }
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = None
-    try:
-        manage(environment, "migrate", "--noinput")
-        manage(
-            environment,
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            "from django_otp.plugins.otp_totp.models import TOTPDevice; "
-            "assert get_user_model()._meta.label == 'auth.User'; "
-            f"user = get_user_model().objects.create_user({USERNAME!r}, 'd@example.test', "
-            f"{PASSWORD!r}); "
-            f"TOTPDevice.objects.create(user=user, name='app', confirmed=True, key={TOTP_KEY!r})",
-        )
-        manage(
-            environment,
-            "createapplication",
-            "confidential",
-            "authorization-code",
-            f"--client-id={CLIENT_ID}",
-            f"--client-secret={CLIENT_SECRET}",
-            f"--redirect-uris={base_url}/callback",
-            "--algorithm=RS256",
-        )
-        server = gunicorn_start(
-            "host.wsgi:application",
-            cwd=HOST_PROJECT,
-            env=environment,
-            log_file=tmp_path / "gunicorn.log",
-            port=port,
-            options=("--workers", "1"),
-            health_path="/o/.well-known/openid-configuration",
-        )
-        yield base_url
-    finally:
-        if server is not None:
-            server_stop(server)
-        if postgres_name:
-            from tests.host_project.test_host_protocol import drop_postgres_database
-
-            drop_postgres_database(postgres_name)
+    create_dora = (
+        "from django.contrib.auth import get_user_model; "
+        "from django_otp.plugins.otp_totp.models import TOTPDevice; "
+        "assert get_user_model()._meta.label == 'auth.User'; "
+        f"user = get_user_model().objects.create_user({USERNAME!r}, 'd@example.test', "
+        f"{PASSWORD!r}); "
+        f"TOTPDevice.objects.create(user=user, name='app', confirmed=True, key={TOTP_KEY!r})"
+    )
+    with running_host(
+        tmp_path_factory.mktemp("host_mfa"),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scripts=(create_dora,),
+        settings_module="host_with_mfa.settings",
+        workers=1,
+    ) as site:
+        yield site["url"]
 
 
 def totp_code() -> str:

@@ -10,18 +10,14 @@ clients drive it: a ``requests`` session plays the browser, Authlib's ``OAuth2Se
 client, joserfc checks the ID token against the published JWKS.
 """
 
-import os
 import secrets
-from pathlib import Path
 
-import environ
 import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from tests import gunicorn_servers
 from tests.e2e.protocol_helpers import (
     approve_consent,
     discovery,
@@ -30,9 +26,8 @@ from tests.e2e.protocol_helpers import (
     sign_in,
     verified_id_token_claims,
 )
-from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
+from tests.host_project.host_site import running_host
 
-HOST_PROJECT = Path(__file__).resolve().parent
 HTTP_TIMEOUT = 10
 CLIENT_ID = "host-test-app"
 CLIENT_SECRET = secrets.token_urlsafe(32)
@@ -43,111 +38,23 @@ READ_SCOPES = "openid profile email colors:read"
 # --- The host site, run as an operator runs it -------------------------------------------------
 
 
-def fresh_database_url(tmp_path: Path) -> tuple[str, str | None]:
-    """A new, empty database like the suite's: (its URL, the PostgreSQL name to drop or None)."""
-    suite_url = os.environ.get("DATABASE_URL", "")
-    if not suite_url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{tmp_path / 'host.sqlite3'}", None
-    import psycopg
-
-    config = environ.Env.db_url_config(suite_url)
-    name = f"oauth_portal_host_{os.getpid()}"
-    with psycopg.connect(**_libpq(config, dbname="postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return suite_url.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_postgres_database(name: str) -> None:
-    import psycopg
-
-    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    with psycopg.connect(**_libpq(config, dbname="postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _libpq(config: dict, *, dbname: str) -> dict:
-    keys = {"HOST": "host", "PORT": "port", "USER": "user", "PASSWORD": "password"}
-    return {"dbname": dbname, **{kw: config[k] for k, kw in keys.items() if config.get(k)}}
-
-
-def host_environment(database_url: str) -> dict[str, str]:
-    """The five variables the host's settings read, and nothing of the suite's own."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "PORTAL_", "DATABASE_URL", "REDIS_URL"))
-    }
-    return {
-        **environment,
-        "DJANGO_SETTINGS_MODULE": "host.settings",
-        "DATABASE_URL": database_url,
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        # Plain http on loopback: with debug off the session cookie would be Secure.
-        "DJANGO_DEBUG": "1",
-        "DJANGO_SUPERUSER_USERNAME": "admin",
-        "DJANGO_SUPERUSER_EMAIL": "admin@example.test",
-        "DJANGO_SUPERUSER_PASSWORD": "admin-" + secrets.token_urlsafe(12),
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    return gunicorn_servers.manage(HOST_PROJECT, env, *args)
-
-
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     """The host site serving on a free port: its base URL and the registered redirect URI."""
-    tmp_path = tmp_path_factory.mktemp("host_project")
-    database_url, postgres_name = fresh_database_url(tmp_path)
-    environment = host_environment(database_url)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    redirect_uri = f"{base_url}/callback"
-    server = None
-    try:
-        manage(environment, "migrate", "--noinput")
-        manage(environment, "createsuperuser", "--noinput")
-        manage(
-            environment,
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            "assert get_user_model()._meta.label == 'auth.User'; "
-            f"get_user_model().objects.create_user({USERNAME!r}, 'carol@example.test', "
-            f"{PASSWORD!r}, first_name='Carol')",
-        )
-        manage(
-            environment,
-            "createapplication",
-            "confidential",
-            "authorization-code",
-            "--name=Host test app",
-            f"--client-id={CLIENT_ID}",
-            f"--client-secret={CLIENT_SECRET}",
-            f"--redirect-uris={redirect_uri}",
-            "--algorithm=RS256",
-        )
-        server = gunicorn_start(
-            "host.wsgi:application",
-            cwd=HOST_PROJECT,
-            env=environment,
-            log_file=tmp_path / "gunicorn.log",
-            port=port,
-            options=("--workers", "2"),
-            health_path="/o/.well-known/openid-configuration",
-        )
-        yield {
-            "url": base_url,
-            "redirect_uri": redirect_uri,
-            "admin_password": environment["DJANGO_SUPERUSER_PASSWORD"],
-        }
-    finally:
-        if server is not None:
-            server_stop(server)
-        if postgres_name:
-            drop_postgres_database(postgres_name)
+    create_carol = (
+        "from django.contrib.auth import get_user_model; "
+        "assert get_user_model()._meta.label == 'auth.User'; "
+        f"get_user_model().objects.create_user({USERNAME!r}, 'carol@example.test', "
+        f"{PASSWORD!r}, first_name='Carol')"
+    )
+    with running_host(
+        tmp_path_factory.mktemp("host_project"),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scripts=(create_carol,),
+        superuser=True,
+    ) as site:
+        yield site
 
 
 # --- What a client does ------------------------------------------------------------------------

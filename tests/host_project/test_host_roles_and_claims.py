@@ -10,19 +10,14 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.e2e.protocol_helpers import discovery, published_jwks, sign_in, verified_id_token_claims
-from tests.gunicorn_servers import free_port, gunicorn_start, server_stop
+from tests.host_project.host_site import running_host
 from tests.host_project.test_host_protocol import (
     CLIENT_ID,
     CLIENT_SECRET,
-    HOST_PROJECT,
     HTTP_TIMEOUT,
     PASSWORD,
     USERNAME,
     code_flow,
-    drop_postgres_database,
-    fresh_database_url,
-    host_environment,
-    manage,
 )
 
 COLORS = "https://api.example.test/colors"
@@ -53,50 +48,18 @@ custom_claims.custom_claim_save(claim=CustomClaim(key={FIRST_NAME!r}, attribute=
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("host_roles")
-    database_url, postgres_name = fresh_database_url(tmp_path)
-    environment = host_environment(database_url)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = None
-    try:
-        manage(environment, "migrate", "--noinput")
-        manage(environment, "createsuperuser", "--noinput")
-        manage(
-            environment,
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.create_user({USERNAME!r}, 'carol@example.test', "
-            f"{PASSWORD!r}, first_name='Carol')",
-        )
-        manage(
-            environment,
-            "createapplication",
-            "confidential",
-            "authorization-code",
-            "--name=Host test app",
-            f"--client-id={CLIENT_ID}",
-            f"--client-secret={CLIENT_SECRET}",
-            f"--redirect-uris={base_url}/callback",
-            "--algorithm=RS256",
-        )
-        manage(environment, "shell", "-c", SET_UP_ROLES_AND_CLAIMS)
-        server = gunicorn_start(
-            "host.wsgi:application",
-            cwd=HOST_PROJECT,
-            env=environment,
-            log_file=tmp_path / "gunicorn.log",
-            port=port,
-            options=("--workers", "2"),
-            health_path="/o/.well-known/openid-configuration",
-        )
-        yield {"url": base_url, "redirect_uri": f"{base_url}/callback"}
-    finally:
-        if server is not None:
-            server_stop(server)
-        if postgres_name:
-            drop_postgres_database(postgres_name)
+    create_carol = (
+        "from django.contrib.auth import get_user_model; get_user_model().objects"
+        f".create_user({USERNAME!r}, 'carol@example.test', {PASSWORD!r}, first_name='Carol')"
+    )
+    with running_host(
+        tmp_path_factory.mktemp("host_roles"),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scripts=(create_carol, SET_UP_ROLES_AND_CLAIMS),
+        superuser=True,
+    ) as site:
+        yield site
 
 
 def test_tokens_on_a_host_site_carry_roles_permissions_and_custom_claims(host):
