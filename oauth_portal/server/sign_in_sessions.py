@@ -9,6 +9,7 @@ ending the session also ends those families, unless ``offline_access`` was grant
 """
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 from importlib import import_module
@@ -16,13 +17,13 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import logout_notifications, offline_access
+from oauth_portal.server import compiled_queries, logout_notifications, offline_access
 from oauth_portal.server.models import (
     Application,
     LogoutNotification,
@@ -108,22 +109,36 @@ def _family_sid(request, refresh_token) -> str | None:
     """The family's session ``sid`` and, for the same refreshed ID token, the family's sign-in
     methods (amr, ``portal_family_sign_in_methods`` on the request), in one query: both are
     read as subqueries of the refresh token's own row, which is there whether or not the family
-    has a session or a redeemed code."""
-    family = refresh_token.token_family
-    sid, methods = get_refresh_token_model().objects.filter(pk=refresh_token.pk).annotate(
-        family_sid=Subquery(
-            SessionClient.objects.filter(token_family=family)
-            .order_by("pk")
-            .values("session__sid")[:1]
-        ),
-        family_methods=Subquery(
-            RedeemedCode.objects.filter(token_family=family)
-            .order_by("pk")
-            .values("sign_in_methods")[:1]
-        ),
-    ).values_list("family_sid", "family_methods").first() or (None, None)
+    has a session or a redeemed code. Compiled once per process (``compiled_queries``)."""
+    found = compiled_queries.rows(
+        "family-sign-in", _family_sign_in_rows, refresh_token_id=refresh_token.pk
+    )
+    sid, methods = found[0] if found else (None, None)
+    if isinstance(methods, str):  # a database without a JSON type hands back the text
+        methods = json.loads(methods)
     request.portal_family_sign_in_methods = methods
     return sid
+
+
+def _family_sign_in_rows(*, refresh_token_id: int):
+    family = OuterRef("token_family")
+    return (
+        get_refresh_token_model()
+        .objects.filter(pk=refresh_token_id)
+        .annotate(
+            family_sid=Subquery(
+                SessionClient.objects.filter(token_family=family)
+                .order_by("pk")
+                .values("session__sid")[:1]
+            ),
+            family_methods=Subquery(
+                RedeemedCode.objects.filter(token_family=family)
+                .order_by("pk")
+                .values("sign_in_methods")[:1]
+            ),
+        )
+        .values_list("family_sid", "family_methods")
+    )
 
 
 @transaction.atomic
