@@ -43,9 +43,7 @@ def _compile(build, names: list[str]):
     sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     name_of = {mark: name for name, mark in marks.items()}
     slots = [
-        (True, name_of[param])
-        if type(param) is int and param in name_of
-        else (False, param)
+        (True, name_of[param]) if type(param) is int and param in name_of else (False, param)
         for param in params
     ]
     placed = {value for is_mark, value in slots if is_mark}
