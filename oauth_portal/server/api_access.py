@@ -15,8 +15,9 @@ app's API subscriptions, in one query each, read fresh on every token request.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery, Value
 
+from oauth_portal.server import compiled_queries, roles
 from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
 from oauth_portal.server.offline_access import OFFLINE_ACCESS
 from oauth_portal.server.publishing import GRANTABLE_SCOPES
@@ -51,17 +52,19 @@ def _app_annotations(application, *, api_ref: str, listed) -> dict:
     }
 
 
-def scopes_available_to(application) -> list[str]:
-    """The active scopes ``application`` may ask for (see the module's rules). One query."""
-    allow_list = Application.allowed_scopes.through.objects.filter(application_id=application.pk)
-    rows = (
+def _scope_rows(*, application_id: int, user_id: int | None = None):
+    """Every active scope with what the allow-list, the subscriptions and (with a user) the
+    roles say about it; compiled once per process (``compiled_queries``)."""
+    allow_list = Application.allowed_scopes.through.objects.filter(application_id=application_id)
+    return (
         Scope.objects.filter(GRANTABLE_SCOPES)
         .annotate(
             **_app_annotations(
-                application,
+                Application(pk=application_id),
                 api_ref="api_id",
                 listed=Exists(allow_list.filter(scope_id=OuterRef("pk"))),
-            )
+            ),
+            withheld=roles.withheld_by_roles(user_id) if user_id is not None else Value(False),
         )
         .values_list(
             "name",
@@ -71,10 +74,30 @@ def scopes_available_to(application) -> list[str]:
             "has_list",
             "subscription",
             "subscribed_any",
+            "withheld",
         )
     )
-    available = []
-    for name, api_id, requires, listed, has_list, subscription, subscribed_any in rows:
+
+
+def scopes_available_to(application) -> list[str]:
+    """The active scopes ``application`` may ask for (see the module's rules). One query."""
+    return scopes_available_and_withheld(application, user=None)[0]
+
+
+def scopes_available_and_withheld(application, *, user) -> tuple[list[str], set[str]]:
+    """The active scopes ``application`` may ask for, and of all active scopes those that
+    ``user``'s roles do not permit (``roles.withheld_by_roles``; none without a user): what a
+    token request re-checks on every redemption and refresh, in one query instead of two."""
+    if user is None:
+        rows = compiled_queries.rows("scopes", _scope_rows, application_id=application.pk)
+    else:
+        rows = compiled_queries.rows(
+            "scopes-for-user", _scope_rows, application_id=application.pk, user_id=user.pk
+        )
+    available, withheld_scopes = [], set()
+    for name, api_id, requires, listed, has_list, subscription, subscribed_any, withheld in rows:
+        if withheld:
+            withheld_scopes.add(name)
         row = _Row(listed, has_list, subscription, subscribed_any, bool(requires))
         if api_id is None:
             # offline_access is every app's to ask for: the user decides on the consent page.
@@ -83,7 +106,7 @@ def scopes_available_to(application) -> list[str]:
             allowed = row.api_allowed()
         if allowed:
             available.append(name)
-    return available
+    return available, withheld_scopes
 
 
 def resources_available_to(application) -> set[str]:

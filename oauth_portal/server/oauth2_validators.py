@@ -19,6 +19,7 @@ from oauthlib.oauth2.rfc6749 import errors, utils
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import (
+    api_access,
     bearer,
     client_id_documents,
     client_secret_lifecycle,
@@ -35,10 +36,12 @@ from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
 from oauth_portal.server.models import GrantSignIn, JwtAccessToken, RedeemedCode
+from oauth_portal.server.scopes import ScopeRegistry
 
 # (signed ID token, its IDToken row) for the ``_create_access_token`` call running in this thread
 # or task; see ``PortalOAuth2Validator._create_access_token``.
 _signed_id_token: ContextVar[tuple] = ContextVar("portal_signed_id_token", default=(None, None))
+_UNREAD = object()
 
 
 class PortalOAuth2Validator(OAuth2Validator):
@@ -127,6 +130,15 @@ class PortalOAuth2Validator(OAuth2Validator):
     def _allowed_scopes(client, request) -> set[str]:
         return set(get_scopes_backend().get_available_scopes(application=client, request=request))
 
+    def _allowed_and_withheld_scopes(self, client, request) -> tuple[set[str], set | None]:
+        """The scopes the client may ask for, and those the user's roles withhold, read in one
+        query from our scope registry; with another SCOPES_BACKEND_CLASS, the backend's scopes
+        and ``None`` (the roles are then read on their own)."""
+        if isinstance(get_scopes_backend(), ScopeRegistry) and client.pk:
+            allowed, withheld = api_access.scopes_available_and_withheld(client, user=request.user)
+            return set(allowed), withheld
+        return self._allowed_scopes(client, request), None
+
     def _still_allowed_scopes(self, client, request, scopes) -> list[str]:
         """The grant's ``scopes`` the client may still ask for; none left is ``invalid_grant``.
 
@@ -135,7 +147,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         so a client keeps working with what it may still use, as Keycloak does. A grant with
         nothing allowed left is dead, and the client must send the user through authorization.
         """
-        allowed = self._allowed_scopes(client, request)
+        allowed, withheld = self._allowed_and_withheld_scopes(client, request)
         kept = [scope for scope in scopes if scope in allowed]
         if not kept:
             raise errors.InvalidGrantError(
@@ -143,7 +155,10 @@ class PortalOAuth2Validator(OAuth2Validator):
                 request=request,
             )
         # APIs that enforce roles issue a user only the scopes their roles permit (roles.py).
-        kept = roles.scopes_permitted_by_roles(user=request.user, scopes=kept)
+        if withheld is None:
+            kept = roles.scopes_permitted_by_roles(user=request.user, scopes=kept)
+        else:
+            kept = [scope for scope in kept if scope not in withheld]
         if not kept:
             raise errors.InvalidGrantError(
                 description="The user's roles permit none of the scopes this grant holds.",
@@ -203,9 +218,12 @@ class PortalOAuth2Validator(OAuth2Validator):
             # Only the grant's row is locked: PostgreSQL cannot lock the outer join's side.
             .objects.select_for_update(of=("self",))
             .select_related("portal_sign_in")
+            .annotate(portal_sid=sign_in_sessions.code_sid(code))
             .filter(code=code, application=client)
         )
         request.redeeming_grant = grants[0] if grants else None
+        if grants:
+            request.portal_code_sid = grants[0].portal_sid
         request.portal_sign_in_methods = _grant_sign_in_methods(request.redeeming_grant)
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
             tokens.authorization_code_replay_handle(code=code, application=client, request=request)
@@ -255,6 +273,15 @@ class PortalOAuth2Validator(OAuth2Validator):
             )
         return True
 
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """Delete the code's row that ``validate_code`` locked and read (DOT finds it again)."""
+        if grant := self._redeeming_grant(request, code):
+            _, deleted = grant.delete()
+            if deleted.get(grant._meta.label):
+                return
+            raise errors.InvalidGrantError(request=request)
+        super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+
     def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
         if grant := self._redeeming_grant(request, code):
             return grant.nonce or None
@@ -278,7 +305,10 @@ class PortalOAuth2Validator(OAuth2Validator):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
         methods = getattr(request, "portal_sign_in_methods", None)
         if methods is None and request.grant_type == "refresh_token":
-            methods = _family_sign_in_methods(request.refresh_token_instance)
+            # Read along with the family's sid (sign_in_sessions) when an ID token is signed.
+            methods = getattr(request, "portal_family_sign_in_methods", _UNREAD)
+            if methods is _UNREAD:
+                methods = _family_sign_in_methods(request.refresh_token_instance)
         methods = methods or list(sign_in_methods.PASSWORD_ONLY)
         claims["amr"] = methods
         claims["acr"] = sign_in_methods.acr_for(methods)
@@ -386,6 +416,7 @@ class PortalOAuth2Validator(OAuth2Validator):
             request, refresh_token_code, access_token, previous
         )
         if request.grant_type == "authorization_code":
+            request.portal_token_family = refresh_token.token_family
             # Refreshed ID tokens carry the code's sid, found through the token family.
             sign_in_sessions.session_client_link_family(
                 code=request.code, token_family=refresh_token.token_family, scopes=request.scopes
@@ -406,6 +437,9 @@ class PortalOAuth2Validator(OAuth2Validator):
                 user=request.user,
                 token=token,
                 sign_in_methods=getattr(request, "portal_sign_in_methods", None),
+                token_family=getattr(request, "portal_token_family", None)
+                if "refresh_token" in token
+                else None,
             )
         if request.grant_type == device_flow.DEVICE_CODE_GRANT_TYPE:
             device_flow.device_grant_consume(request)

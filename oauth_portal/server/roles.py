@@ -32,6 +32,7 @@ for API publishers must check the actor may manage the role's API before calling
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.models import ApiResource, Role, RoleAssignment, Scope
@@ -122,6 +123,18 @@ def role_delete(*, role: Role, actor, request=None) -> None:
 
 
 # --- What tokens carry ---------------------------------------------------------------------------
+
+
+def withheld_by_roles(user):
+    """A ``Scope`` annotation: true for a scope of an ``enforce_roles`` API that no role of
+    ``user`` (a user or its id) permits (the rule of ``scopes_permitted_by_roles``), so a
+    query that reads the scopes anyway answers it without a round trip of its own."""
+    permitted = RoleAssignment.objects.filter(user=user, role__scopes=OuterRef("pk"))
+    return Case(
+        When(Q(api__enforce_roles=True) & ~Exists(permitted), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def scopes_permitted_by_roles(*, user, scopes: list[str]) -> list[str]:

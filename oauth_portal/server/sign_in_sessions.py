@@ -9,6 +9,7 @@ ending the session also ends those families, unless ``offline_access`` was grant
 """
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 from importlib import import_module
@@ -16,15 +17,17 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import logout_notifications, offline_access
+from oauth_portal.server import compiled_queries, logout_notifications, offline_access
 from oauth_portal.server.models import (
     Application,
     LogoutNotification,
+    RedeemedCode,
     SessionClient,
     SignInSession,
 )
@@ -72,17 +75,70 @@ def session_client_link_family(*, code: str, token_family, scopes) -> None:
     )
 
 
+_UNREAD = object()
+
+
+def code_sid(code: str) -> Subquery:
+    """The ``sid`` of the sign-in session ``code`` was issued in, as a subquery: the code
+    exchange reads it along with the code's row (``portal_code_sid`` on the request)."""
+    return Subquery(
+        SessionClient.objects.filter(code_checksum=_checksum(code))
+        .order_by("pk")
+        .values("session__sid")[:1]
+    )
+
+
 def sid_for_token_request(request) -> str | None:
     """The ``sid`` an ID token minted for this oauthlib token request carries, if any."""
-    clients = SessionClient.objects.select_related("session")
     if request.grant_type == "authorization_code" and getattr(request, "code", None):
-        found = clients.filter(code_checksum=_checksum(request.code)).first()
-    elif request.grant_type == "refresh_token" and getattr(request, "refresh_token_instance", None):
-        family = request.refresh_token_instance.token_family
-        found = clients.filter(token_family=family).first() if family else None
-    else:
-        found = None
-    return found.session.sid if found is not None else None
+        if (known := getattr(request, "portal_code_sid", _UNREAD)) is not _UNREAD:
+            return known
+        found = (
+            SessionClient.objects.select_related("session")
+            .filter(code_checksum=_checksum(request.code))
+            .first()
+        )
+        return found.session.sid if found is not None else None
+    refresh_token = getattr(request, "refresh_token_instance", None)
+    if request.grant_type == "refresh_token" and refresh_token and refresh_token.token_family:
+        return _family_sid(request, refresh_token)
+    return None
+
+
+def _family_sid(request, refresh_token) -> str | None:
+    """The family's session ``sid`` and, for the same refreshed ID token, the family's sign-in
+    methods (amr, ``portal_family_sign_in_methods`` on the request), in one query: both are
+    read as subqueries of the refresh token's own row, which is there whether or not the family
+    has a session or a redeemed code. Compiled once per process (``compiled_queries``)."""
+    found = compiled_queries.rows(
+        "family-sign-in", _family_sign_in_rows, refresh_token_id=refresh_token.pk
+    )
+    sid, methods = found[0] if found else (None, None)
+    if isinstance(methods, str):  # a database without a JSON type hands back the text
+        methods = json.loads(methods)
+    request.portal_family_sign_in_methods = methods
+    return sid
+
+
+def _family_sign_in_rows(*, refresh_token_id: int):
+    family = OuterRef("token_family")
+    return (
+        get_refresh_token_model()
+        .objects.filter(pk=refresh_token_id)
+        .annotate(
+            family_sid=Subquery(
+                SessionClient.objects.filter(token_family=family)
+                .order_by("pk")
+                .values("session__sid")[:1]
+            ),
+            family_methods=Subquery(
+                RedeemedCode.objects.filter(token_family=family)
+                .order_by("pk")
+                .values("sign_in_methods")[:1]
+            ),
+        )
+        .values_list("family_sid", "family_methods")
+    )
 
 
 @transaction.atomic

@@ -24,18 +24,32 @@ from oauth_portal.server.models import (
 logger = logging.getLogger(__name__)
 
 
+_FIND_FAMILY = object()
+
+
 def authorization_code_redeemed(
-    *, code: str, application: Application, user, token: dict, sign_in_methods=None
+    *,
+    code: str,
+    application: Application,
+    user,
+    token: dict,
+    sign_in_methods=None,
+    token_family=_FIND_FAMILY,
 ) -> None:
     """Remember a redeemed code and the token family it started, to catch a replay later, and
-    how the user had signed in, for the family's refreshed ID tokens."""
+    how the user had signed in, for the family's refreshed ID tokens.
+
+    ``token_family``: the family of the refresh token just issued (``None``: none was), which
+    the token endpoint has at hand; without it, it is looked up through the access token."""
     access_checksum = token_checksum(token["access_token"])
-    family = (
-        get_refresh_token_model()
-        .objects.filter(access_token__token_checksum=access_checksum)
-        .values_list("token_family", flat=True)
-        .first()
-    )
+    family = token_family
+    if family is _FIND_FAMILY:
+        family = (
+            get_refresh_token_model()
+            .objects.filter(access_token__token_checksum=access_checksum)
+            .values_list("token_family", flat=True)
+            .first()
+        )
     RedeemedCode.objects.create(
         code_checksum=token_checksum(code),
         application=application,

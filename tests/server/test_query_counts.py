@@ -80,12 +80,13 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
     large = exchange(" ".join(["openid", "profile", "email", "colors:read", *extra]))
 
     assert small == large
-    # 2 of them re-read the client's allow-list (one with an explicit list), 1 the scopes the
-    # user's roles permit (APIs that enforce roles), 1 passes the code's tie to the sign-in on
-    # to the refresh-token family (offline_access.py), 2 find the code's sign-in session (the
-    # ID token's sid) and tie the refresh-token family to it.
-    # 2 delete the code's sign-in record (amr) with it.
-    assert large <= 30
+    # 1 re-reads the client's allow-list together with the scopes the user's roles withhold
+    # (APIs that enforce roles); the code's row is locked and read together with its sign-in
+    # record (amr) and its sign-in session (the ID token's sid); 1 ties the refresh-token
+    # family to that session (offline_access.py); the family goes to the redeemed-code record
+    # without a query; the code is deleted from the row already read (2: its sign-in record
+    # with it).
+    assert large <= 25
 
 
 def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
@@ -107,11 +108,10 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
     late = statements(refresh)
 
     assert early == late
-    # 2 of them re-read the client's allow-list (one with an explicit list), 1 the scopes the
-    # user's roles permit (APIs that enforce roles), 1 finds the family's sign-in session (the
-    # ID token's sid); 1 reads the family's
-    # sign-in methods (amr).
-    assert late <= 33
+    # 1 re-reads the client's allow-list together with the scopes the user's roles withhold
+    # (APIs that enforce roles), 1 finds the family's sign-in session (the ID token's sid)
+    # together with the family's sign-in methods (amr).
+    assert late <= 31
 
 
 # Introspection reads the token once more (through the bearer cache) for its `sub`, and the
