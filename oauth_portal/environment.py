@@ -105,6 +105,63 @@ def env_email(name: str) -> dict:
     return config
 
 
+def env_email_settings() -> dict:
+    """Django's EMAIL_* settings: from ``DJANGO_EMAIL_URL`` when set, else from the separate
+    ``DJANGO_EMAIL_*`` variables (the console backend by default)."""
+    return {
+        "EMAIL_BACKEND": env.str(
+            "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+        ),
+        "EMAIL_HOST": env.str("DJANGO_EMAIL_HOST", default="localhost"),
+        "EMAIL_PORT": env_int("DJANGO_EMAIL_PORT", 25, minimum=1),
+        "EMAIL_HOST_USER": env.str("DJANGO_EMAIL_HOST_USER", default=""),
+        "EMAIL_HOST_PASSWORD": env.str("DJANGO_EMAIL_HOST_PASSWORD", default=""),
+        "EMAIL_USE_TLS": env_bool("DJANGO_EMAIL_USE_TLS", False),
+        **env_email("DJANGO_EMAIL_URL"),
+    }
+
+
 def env_fernet_keys(name: str) -> list[str]:
     """Comma-separated Fernet keys, each checked (the message names the position, not the key)."""
     return fernet_keys_parse(env.list(name, default=[]))
+
+
+# In development a fixed, obviously insecure key keeps sessions valid across restarts and
+# workers. With debug off start-up is refused without a real key: a guessable key forges
+# sessions and password-reset links.
+_DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
+
+
+def env_secret_key(name: str, *, debug: bool) -> str:
+    value = env.str(name, default="")
+    if not value:
+        if not debug:
+            raise ImproperlyConfigured(
+                f"{name} is required when DJANGO_DEBUG is off. Generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+            )
+        return _DEV_SECRET_KEY
+    if not debug and (
+        len(value) < 50 or value.startswith("django-insecure") or len(set(value)) < 5
+    ):
+        raise ImproperlyConfigured(
+            f"{name} is too weak for production: use at least 50 random characters."
+        )
+    return value
+
+
+def env_allowed_hosts(name: str, *, debug: bool) -> list[str]:
+    """Comma-separated host names; the localhost names by default with debug on, required
+    with debug off."""
+    default = ["localhost", "127.0.0.1", "[::1]", "testserver"] if debug else []
+    hosts = env.list(name, default=default)
+    if not debug and not hosts:
+        raise ImproperlyConfigured(f"{name} is required when DJANGO_DEBUG is off.")
+    return hosts
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.str(name, default=default).strip()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}")
+    return value

@@ -1,9 +1,6 @@
-"""Project settings, read from the environment (12-factor).
-
-Every environment read lives in this module. A malformed value raises ImproperlyConfigured at
-start-up instead of surfacing later as a confusing runtime error. Our own settings carry a
-``PORTAL_`` prefix and are read at call time (``settings.PORTAL_...``), so tests can override them.
-"""
+"""Project settings, read from the environment (12-factor) through the typed readers of
+``environment.py``: a malformed value stops start-up with a message naming the variable. Our own
+settings carry a ``PORTAL_`` prefix and are read at call time, so tests can override them."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -12,16 +9,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 from oauth_portal.environment import (
     env,
+    env_allowed_hosts,
     env_bool,
-    env_email,
+    env_choice,
+    env_email_settings,
     env_fernet_keys,
     env_int,
     env_networks,
     env_origin,
     env_rate,
+    env_secret_key,
 )
 from oauth_portal.mfa import defaults as mfa_defaults
-from oauth_portal.observability.logs import JSON_FORMATTER as JSON_LOG_FORMATTER
+from oauth_portal.observability.logs import logging_settings
 from oauth_portal.server import defaults as portal_defaults
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,35 +29,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # --- Secret key --------------------------------------------------------------------------------
-# In development a fixed, obviously insecure key keeps sessions valid across restarts and workers.
-# With debug off we refuse to start without a real key: a guessable key forges sessions and
-# password-reset links.
-_DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off. Generate one with: "
-            "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
-        )
-    SECRET_KEY = _DEV_SECRET_KEY
-elif not DEBUG and (
-    len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5
-):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is too weak for production: use at least 50 random characters."
-    )
+# A fixed development key with debug on; with debug off a real, strong key or no start-up.
+SECRET_KEY = env_secret_key("DJANGO_SECRET_KEY", debug=DEBUG)
 
 # Old secret keys still accepted for signatures (sessions, reset links, the signing keys'
 # default encryption key) while DJANGO_SECRET_KEY is being rotated.
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 
-ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS",
-    default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [],
-)
-if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
+ALLOWED_HOSTS = env_allowed_hosts("DJANGO_ALLOWED_HOSTS", debug=DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Applications ------------------------------------------------------------------------------
@@ -174,37 +153,30 @@ PORTAL_REGISTRY_CACHE_SECONDS = env_int("PORTAL_REGISTRY_CACHE_SECONDS", 30, min
 # Successful requests never count toward an address's limit.
 PORTAL_RATELIMIT_ENABLE = env_bool("PORTAL_RATELIMIT_ENABLED", True)
 PORTAL_RATELIMIT_CACHE = "default"
-PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT = env_rate(
-    "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT", default="1200/m"
-)
-PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP = env_rate(
-    "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP", default="2400/m"
-)
-PORTAL_RATELIMIT_AUTH_FAILURES = env_rate("PORTAL_RATELIMIT_AUTH_FAILURES", default="30/m")
-PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP = env_rate(
-    "PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP", default="300/m"
-)
-PORTAL_RATELIMIT_AUTHORIZE_PER_IP = env_rate("PORTAL_RATELIMIT_AUTHORIZE_PER_IP", default="300/m")
-# Account e-mails (sign-up, verification resend, address change, password reset): per target
-# address (each kind of mail counted apart), per requesting address, per account.
-PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ADDRESS = env_rate(
-    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ADDRESS", default="5/h"
-)
-PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_IP = env_rate(
-    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_IP", default="60/h"
-)
-PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT = env_rate(
-    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT", default="10/h"
-)
-
-# The device flow's verification page (server/views/device.py): wrong user codes per signed-in
-# user and per address; right ones never count.
-PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER = env_rate(
-    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER", default="10/10m"
-)
-PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP = env_rate(
-    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP", default="100/10m"
-)
+# Each rate is "N/period" (s, m, h, d; "N/10m"), read from the variable of the same name:
+# - token, introspection, revocation: an authenticated client's volume, refused requests per
+#   address, failed client authentications per (client, address) and per address, refused
+#   authorization requests per address;
+# - account e-mails (sign-up, resend, address change, reset): per target address (each kind
+#   apart), per requesting address, per account;
+# - the device flow's wrong user codes per signed-in user and per address;
+# - wrong second-step codes per (user, address), per address, per account (oauth_portal/mfa).
+_RATE_DEFAULTS = {
+    "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT": "1200/m",
+    "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_IP": "2400/m",
+    "PORTAL_RATELIMIT_AUTH_FAILURES": "30/m",
+    "PORTAL_RATELIMIT_AUTH_FAILURES_PER_IP": "300/m",
+    "PORTAL_RATELIMIT_AUTHORIZE_PER_IP": "300/m",
+    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ADDRESS": "5/h",
+    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_IP": "60/h",
+    "PORTAL_RATELIMIT_ACCOUNT_MAILS_PER_ACCOUNT": "10/h",
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_USER": "10/10m",
+    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "100/10m",
+    "PORTAL_MFA_CODE_FAILURES": "5/15m",
+    "PORTAL_MFA_CODE_FAILURES_PER_IP": "100/15m",
+    "PORTAL_MFA_CODE_FAILURES_PER_ACCOUNT": "30/h",
+}
+globals().update({name: env_rate(name, default) for name, default in _RATE_DEFAULTS.items()})
 PORTAL_DEVICE_CODE_EXPIRE_SECONDS = env_int("PORTAL_DEVICE_CODE_EXPIRE_SECONDS", 600, minimum=60)
 # Back-channel logout (server/logout_notifications.py) may call apps on private addresses only
 # when allowed: by default in development (a local app), never in production.
@@ -330,21 +302,14 @@ STORAGES = {
 }
 
 # One URL (DJANGO_EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587), or the
-# separate variables below. Every variable also reads from a file: DJANGO_EMAIL_URL_FILE.
-EMAIL_BACKEND = env.str(
-    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
-EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
-EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
-globals().update(env_email("DJANGO_EMAIL_URL"))
+# separate DJANGO_EMAIL_BACKEND, _HOST, _PORT, _HOST_USER, _HOST_PASSWORD, _USE_TLS.
+_email = env_email_settings()
+globals().update(_email)
 # A stuck mail server must not hold a sign-up or reset request (and its worker): mail leaves
 # from a small thread pool (oauth_portal/server/mail_delivery.py), and gives up after 10 s.
 EMAIL_TIMEOUT = 10
 if env_bool("PORTAL_MAIL_IN_BACKGROUND", True):
-    PORTAL_MAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+    PORTAL_MAIL_DELIVERY_BACKEND = _email["EMAIL_BACKEND"]
     EMAIL_BACKEND = "oauth_portal.server.mail_delivery.BackgroundEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Portal ID <noreply@localhost>")
 
@@ -407,57 +372,26 @@ PORTAL_CORS_EXTRA_ORIGINS = env.list("PORTAL_CORS_ALLOWED_ORIGINS", default=[])
 
 # --- Metrics (oauth_portal/observability) -------------------------------------------------------
 # /metrics answers these networks (loopback by default) or a scraper sending the bearer secret.
-PORTAL_METRICS_ALLOWED_NETWORKS = env_networks("PORTAL_METRICS_ALLOWED_NETWORKS") or [
-    "127.0.0.0/8",
-    "::1/128",
-]
+LOOPBACK = ["127.0.0.0/8", "::1/128"]
+PORTAL_METRICS_ALLOWED_NETWORKS = env_networks("PORTAL_METRICS_ALLOWED_NETWORKS") or LOOPBACK
 PORTAL_METRICS_BEARER_TOKEN = env.str("PORTAL_METRICS_BEARER_TOKEN", default="")
 
 # --- Logging -----------------------------------------------------------------------------------
 # One JSON line per request (oauth_portal.request) and per audit event (oauth_portal.audit), and
 # every other line in JSON too, each with the request id (oauth_portal/observability/logs.py).
 # DJANGO_LOG_FORMAT=plain gives text lines, the default with DJANGO_DEBUG=1.
-LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
-if LOG_FORMAT not in {"json", "plain"}:
-    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be json or plain")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "oauth_portal.observability.logs.RequestIdFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": JSON_LOG_FORMATTER,
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # oauthlib logs request bodies (codes, secrets) at DEBUG: never let it reach the logs.
-        "oauthlib": {"level": "WARNING"},
-        "oauth2_provider": {"level": "WARNING"},
-        # runserver's own access line repeats ours.
-        "django.server": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_settings(
+    log_format=env_choice("DJANGO_LOG_FORMAT", ("plain", "json"), "plain" if DEBUG else "json"),
+    level=env.str("DJANGO_LOG_LEVEL", default="INFO"),
+)
 
 # --- Two-step verification (oauth_portal/mfa, docs/mfa.md) -------------------------------------
-OTP_TOTP_THROTTLE_FACTOR = mfa_defaults.OTP_TOTP_THROTTLE_FACTOR
-OTP_STATIC_THROTTLE_FACTOR = mfa_defaults.OTP_STATIC_THROTTLE_FACTOR
-OTP_WEBAUTHN_HELPER_CLASS = mfa_defaults.OTP_WEBAUTHN_HELPER_CLASS
-OTP_WEBAUTHN_RP_ID_CALLABLE = mfa_defaults.OTP_WEBAUTHN_RP_ID_CALLABLE
-OTP_WEBAUTHN_RP_NAME_CALLABLE = mfa_defaults.OTP_WEBAUTHN_RP_NAME_CALLABLE
+# django-otp's and django-otp-webauthn's settings, as the MFA app needs them.
+globals().update(
+    {name: getattr(mfa_defaults, name) for name in dir(mfa_defaults) if name[:4] == "OTP_"}
+)
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, *mfa_defaults.MFA_SILENCED_SYSTEM_CHECKS]
 PORTAL_MFA_REQUIRED_FOR_STAFF = env_bool("PORTAL_MFA_REQUIRED_FOR_STAFF", False)
 PORTAL_MFA_REAUTHENTICATE_SECONDS = env_int("PORTAL_MFA_REAUTHENTICATE_SECONDS", 600, minimum=60)
-PORTAL_MFA_CODE_FAILURES = env_rate("PORTAL_MFA_CODE_FAILURES", default="5/15m")
-PORTAL_MFA_CODE_FAILURES_PER_IP = env_rate("PORTAL_MFA_CODE_FAILURES_PER_IP", default="100/15m")
-PORTAL_MFA_CODE_FAILURES_PER_ACCOUNT = env_rate(
-    "PORTAL_MFA_CODE_FAILURES_PER_ACCOUNT", default="30/h"
-)
 PORTAL_MFA_WEBAUTHN_RP_ID = env.str("PORTAL_MFA_WEBAUTHN_RP_ID", default="")
 PORTAL_MFA_WEBAUTHN_ORIGINS = env.list("PORTAL_MFA_WEBAUTHN_ORIGINS", default=[])

@@ -26,3 +26,33 @@ class RequestIdFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = request_context.request_id()
         return True
+
+
+def logging_settings(*, log_format: str, level: str) -> dict:
+    """Django's ``LOGGING``: one JSON line per request (``oauth_portal.request``) and per audit
+    event (``oauth_portal.audit``), every other line in JSON too (``log_format="plain"`` for
+    text), each with the request id."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "oauth_portal.observability.logs.RequestIdFilter"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": JSON_FORMATTER,
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # oauthlib logs request bodies (codes, secrets) at DEBUG: never in the logs.
+            "oauthlib": {"level": "WARNING"},
+            "oauth2_provider": {"level": "WARNING"},
+            # runserver's own access line repeats ours.
+            "django.server": {"level": "WARNING"},
+        },
+    }

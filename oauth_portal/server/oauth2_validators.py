@@ -9,17 +9,14 @@ RFC 8707 ``resource``) is read again, because an admin may have narrowed it sinc
 """
 
 from contextvars import ContextVar
-from urllib.parse import parse_qsl
 
 from django.db import transaction
 from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
-from oauth2_provider.scopes import get_scopes_backend
 from oauthlib.oauth2.rfc6749 import errors, utils
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import (
-    api_access,
     bearer,
     client_id_documents,
     client_secret_lifecycle,
@@ -27,24 +24,21 @@ from oauth_portal.server import (
     device_flow,
     offline_access,
     ratelimits,
-    roles,
-    sign_in_methods,
     sign_in_sessions,
     tokens,
 )
-from oauth_portal.server.audiences import resources_allowed_for
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
-from oauth_portal.server.models import GrantSignIn, JwtAccessToken, RedeemedCode
-from oauth_portal.server.scopes import ScopeRegistry
+from oauth_portal.server.models import GrantSignIn, JwtAccessToken
+from oauth_portal.server.validator_allow_list import AllowListRechecks
+from oauth_portal.server.validator_id_tokens import IdTokenSignIn, grant_sign_in_methods
 
 # (signed ID token, its IDToken row) for the ``_create_access_token`` call running in this thread
 # or task; see ``PortalOAuth2Validator._create_access_token``.
 _signed_id_token: ContextVar[tuple] = ContextVar("portal_signed_id_token", default=(None, None))
-_UNREAD = object()
 
 
-class PortalOAuth2Validator(OAuth2Validator):
+class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
     def get_additional_claims(self):
         """OpenID claims; DOT releases each only when its scope (profile, email) was granted."""
         return {
@@ -110,90 +104,6 @@ class PortalOAuth2Validator(OAuth2Validator):
         self._refuse_resources_not_allowed(client, request)
         return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
 
-    def _refuse_resources_not_allowed(self, client, request) -> None:
-        """RFC 8707: a client may ask for a token only for APIs it is allowed (invalid_target)."""
-        requested = {
-            value
-            for key, value in [*(request.decoded_body or []), *parse_qsl(request.uri_query or "")]
-            if key == "resource"
-        }
-        not_allowed = requested - resources_allowed_for(client) if requested else set()
-        if not_allowed:
-            raise errors.CustomOAuth2Error(
-                error="invalid_target",
-                description="This client may not ask for a token for: "
-                + " ".join(sorted(not_allowed)),
-                request=request,
-            )
-
-    @staticmethod
-    def _allowed_scopes(client, request) -> set[str]:
-        return set(get_scopes_backend().get_available_scopes(application=client, request=request))
-
-    def _allowed_and_withheld_scopes(self, client, request) -> tuple[set[str], set | None]:
-        """The scopes the client may ask for, and those the user's roles withhold, read in one
-        query from our scope registry; with another SCOPES_BACKEND_CLASS, the backend's scopes
-        and ``None`` (the roles are then read on their own)."""
-        if isinstance(get_scopes_backend(), ScopeRegistry) and client.pk:
-            allowed, withheld = api_access.scopes_available_and_withheld(client, user=request.user)
-            return set(allowed), withheld
-        return self._allowed_scopes(client, request), None
-
-    def _still_allowed_scopes(self, client, request, scopes) -> list[str]:
-        """The grant's ``scopes`` the client may still ask for; none left is ``invalid_grant``.
-
-        What was granted but is no longer allowed is dropped, not refused: RFC 6749 §3.3 lets
-        the server issue less than asked (the response's ``scope`` then says what was issued),
-        so a client keeps working with what it may still use, as Keycloak does. A grant with
-        nothing allowed left is dead, and the client must send the user through authorization.
-        """
-        allowed, withheld = self._allowed_and_withheld_scopes(client, request)
-        kept = [scope for scope in scopes if scope in allowed]
-        if not kept:
-            raise errors.InvalidGrantError(
-                description="This client may no longer ask for any scope this grant holds.",
-                request=request,
-            )
-        # APIs that enforce roles issue a user only the scopes their roles permit (roles.py).
-        if withheld is None:
-            kept = roles.scopes_permitted_by_roles(user=request.user, scopes=kept)
-        else:
-            kept = [scope for scope in kept if scope not in withheld]
-        if not kept:
-            raise errors.InvalidGrantError(
-                description="The user's roles permit none of the scopes this grant holds.",
-                request=request,
-            )
-        return kept
-
-    def _still_allowed_resources(self, client, request, inherited) -> list[str]:
-        """The APIs the grant was for (RFC 8707) that the client may still ask for.
-
-        An explicit ``resource`` the client may not use is ``invalid_target``. An inherited
-        audience is narrowed like the scopes, but never to nothing: an empty audience would
-        make the new token good at every API, wider than the grant, so that is ``invalid_grant``.
-        DOT records the narrowed list on the token (``_check_and_set_request_resource``).
-        """
-        self._refuse_resources_not_allowed(client, request)
-        if not inherited:
-            return []
-        allowed = resources_allowed_for(client)
-        kept = [resource for resource in inherited if resource in allowed]
-        if not kept:
-            raise errors.InvalidGrantError(
-                description="This client may no longer ask for a token for the APIs this "
-                "grant is for.",
-                request=request,
-            )
-        request.allowed_resources = allowed
-        return kept
-
-    def _check_and_set_request_resource(self, request):
-        super()._check_and_set_request_resource(request)
-        allowed = getattr(request, "allowed_resources", None)
-        if allowed is not None:
-            request.resource = [resource for resource in request.resource if resource in allowed]
-
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         super().save_authorization_code(client_id, code, request, *args, **kwargs)
         AuditEvent.objects.record(
@@ -224,7 +134,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         request.redeeming_grant = grants[0] if grants else None
         if grants:
             request.portal_code_sid = grants[0].portal_sid
-        request.portal_sign_in_methods = _grant_sign_in_methods(request.redeeming_grant)
+        request.portal_sign_in_methods = grant_sign_in_methods(request.redeeming_grant)
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
             tokens.authorization_code_replay_handle(code=code, application=client, request=request)
             return False
@@ -295,33 +205,6 @@ class PortalOAuth2Validator(OAuth2Validator):
         if methods:
             GrantSignIn.objects.create(grant=grant, methods=methods)
         return grant
-
-    def get_id_token_dictionary(self, token, token_handler, request):
-        """DOT's claims plus ``amr`` and ``acr`` (OIDC Core §2) of the sign-in behind the grant.
-
-        They come from the code being redeemed or, on refresh, from the code that started the
-        token family; a grant from before they were recorded counts as a password sign-in.
-        """
-        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
-        methods = getattr(request, "portal_sign_in_methods", None)
-        if methods is None and request.grant_type == "refresh_token":
-            # Read along with the family's sid (sign_in_sessions) when an ID token is signed.
-            methods = getattr(request, "portal_family_sign_in_methods", _UNREAD)
-            if methods is _UNREAD:
-                methods = _family_sign_in_methods(request.refresh_token_instance)
-        methods = methods or list(sign_in_methods.PASSWORD_ONLY)
-        claims["amr"] = methods
-        claims["acr"] = sign_in_methods.acr_for(methods)
-        return claims, expiration_time
-
-    def finalize_id_token(self, id_token, token, token_handler, request):
-        # OIDC Back-Channel Logout §2.1: the sign-in session, as logout tokens will name it.
-        if sid := sign_in_sessions.sid_for_token_request(request):
-            id_token["sid"] = sid
-        signed = super().finalize_id_token(id_token, token, token_handler, request)
-        # On the request, never on self: DOT shares one validator instance across threads.
-        request.portal_signed_id_token = (signed, request.id_token)
-        return signed
 
     def _load_id_token(self, token):
         """DOT reads back the ID token it has just signed (to link the access token to it) by
@@ -487,21 +370,3 @@ def _refuse_user_outside_sandbox(client, request) -> None:
             "may use it.",
             request=request,
         )
-
-
-def _grant_sign_in_methods(grant) -> list[str] | None:
-    try:
-        return list(grant.portal_sign_in.methods) if grant is not None else None
-    except GrantSignIn.DoesNotExist:
-        return None
-
-
-def _family_sign_in_methods(refresh_token) -> list[str] | None:
-    family = getattr(refresh_token, "token_family", None)
-    if family is None:
-        return None
-    return (
-        RedeemedCode.objects.filter(token_family=family)
-        .values_list("sign_in_methods", flat=True)
-        .first()
-    )
