@@ -152,9 +152,13 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
     from django.db import transaction
 
     from apis.models import Color
-    from oauth_portal.server.models import ApiResource, Application, Consent
+    from oauth_portal.server.models import ApiResource, Application, Consent, SigningKey
     from oauth_portal.server.signing_keys import current_private_key_pem
 
+    # Each run has a random secret key, and the signing keys are encrypted under it: the keys a
+    # run creates are deleted with its other rows, so the next run on the same database starts
+    # its own.
+    earlier_signing_keys = list(SigningKey.objects.values_list("pk", flat=True))
     with transaction.atomic():
         people = _create_users(run_id, users)
         web, web_secret = _create_application(
@@ -194,6 +198,7 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
             "client_secret": service_secret,
         },
         "user_pks": [person.pk for person in people],
+        "earlier_signing_keys": earlier_signing_keys,
         "ceiling_user_id": people[0].pk,
         "api_tokens": api_tokens,
         "introspect_tokens": introspect_tokens,
@@ -272,15 +277,16 @@ def mint(*, state: dict, kind: str, count: int) -> list[dict]:
 
 
 def cleanup(*, state: dict) -> None:
-    """Delete the run's clients and users; their tokens, codes, consents and colors cascade."""
+    """Delete the run's clients, users and signing keys; their tokens, codes and colors cascade."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
     from oauth_portal.audit.models import AuditEvent
-    from oauth_portal.server.models import Application
+    from oauth_portal.server.models import Application, SigningKey
 
     apps = [state["web"]["pk"], state["service"]["pk"]]
     with transaction.atomic():
+        SigningKey.objects.exclude(pk__in=state["earlier_signing_keys"]).delete()
         AuditEvent.objects.filter(application__in=apps).delete()
         AuditEvent.objects.filter(user__in=state["user_pks"]).delete()
         Application.objects.filter(pk__in=apps).delete()

@@ -96,8 +96,12 @@ def database_url(workdir: Path) -> str:
     return f"sqlite:///{workdir / 'bench.sqlite3'}"
 
 
-# `env.str("PORTAL_RATELIMIT_X", default="1200/m")` in oauth_portal/settings.py.
-RATE_SETTING = re.compile(r"""["'](PORTAL_RATELIMIT_\w+)["'],\s*default=["']\d+/(\w+)["']""")
+# The rates oauth_portal/settings.py reads from the environment, written either as a call,
+# `env_rate("PORTAL_RATELIMIT_X", default="60/h")`, or as an entry of its table of defaults,
+# `"PORTAL_RATELIMIT_X": "1200/m",`.
+RATE_SETTING = re.compile(
+    r"""["'](PORTAL_RATELIMIT_\w+)["'](?:,\s*default=|:\s*)["']\d+/(\d*[smhd])["']"""
+)
 GENEROUS_RATE = 1_000_000_000
 
 

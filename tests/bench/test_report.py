@@ -3,10 +3,13 @@
 Nothing here starts a server or times anything; `make bench` is the harness's real test.
 """
 
+import os
+
 import pytest
 
 from bench.report import ScenarioResult, format_table, percentile, pool_size
 from bench.run import rate_limit_env
+from bench.server import ROOT
 from bench.wrk import parse_output
 
 
@@ -104,3 +107,37 @@ def test_rate_limits_read_from_the_environment_are_raised_out_of_reach(monkeypat
     )
 
     assert rate_limit_env(source) == {"PORTAL_RATELIMIT_A": "1000000000/m"}
+
+
+def test_rate_limits_in_a_table_of_defaults_are_raised_with_their_period():
+    source = (
+        "_RATE_DEFAULTS = {\n"
+        '    "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT": "1200/m",\n'
+        '    "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "100/10m",\n'
+        "}\n"
+    )
+
+    assert rate_limit_env(source) == {
+        "PORTAL_RATELIMIT_CLIENT_ENDPOINTS_PER_CLIENT": "1000000000/m",
+        "PORTAL_RATELIMIT_DEVICE_CODE_FAILURES_PER_IP": "1000000000/10m",
+    }
+
+
+def test_every_endpoint_rate_of_the_real_settings_is_raised(monkeypatch):
+    """A refactor of settings.py must not leave the bench to be refused by its own limits."""
+    for name in list(os.environ):
+        if name.startswith("PORTAL_RATELIMIT_"):
+            monkeypatch.delenv(name)
+    source = (ROOT / "oauth_portal" / "settings.py").read_text(encoding="utf-8")
+
+    raised = rate_limit_env(source)
+
+    for limit in (
+        "CLIENT_ENDPOINTS_PER_CLIENT",
+        "CLIENT_ENDPOINTS_PER_IP",
+        "AUTH_FAILURES",
+        "AUTH_FAILURES_PER_IP",
+        "AUTHORIZE_PER_IP",
+        "REGISTRATION_PER_IP",
+    ):
+        assert f"PORTAL_RATELIMIT_{limit}" in raised
