@@ -9,7 +9,17 @@ from dataclasses import asdict, dataclass, field
 API_SCENARIO = "api"
 JWT_API_SCENARIO = "api_jwt"
 CEILING_SCENARIO = "ceiling"
-COLUMNS = ("scenario", "requests/s", "p50 ms", "p99 ms", "errors", "SQL/request", "CPU ms/req")
+OPEN_SCENARIO = "open"
+COLUMNS = (
+    "scenario",
+    "requests/s",
+    "% of open view",
+    "p50 ms",
+    "p99 ms",
+    "errors",
+    "SQL/request",
+    "CPU ms/req",
+)
 
 
 @dataclass
@@ -75,6 +85,17 @@ def api_ceiling_ratio(
     return api / ceiling
 
 
+def open_view_shares(results: list[ScenarioResult]) -> dict[str, float]:
+    """Each scenario's requests/s as a fraction of the open view's in the same run (none
+    without it): the issue's targets are such shares, since absolute rates drift with the
+    machine and whatever else runs on it."""
+    by_key = {result.key: result.requests_per_second for result in results}
+    open_rate = by_key.get(OPEN_SCENARIO)
+    if not open_rate:
+        return {}
+    return {key: rate / open_rate for key, rate in by_key.items() if rate is not None}
+
+
 def _number(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
@@ -92,11 +113,17 @@ def errors_cell(result: ScenarioResult) -> str:
     return f"{result.errors} ({kinds})" if kinds else str(result.errors)
 
 
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
 def table_rows(results: list[ScenarioResult]) -> list[tuple[str, ...]]:
+    shares = open_view_shares(results)
     return [
         (
             result.label,
             _number(result.requests_per_second),
+            _share(shares.get(result.key)),
             _number(result.p50_ms),
             _number(result.p99_ms),
             errors_cell(result),
@@ -114,7 +141,7 @@ def format_table(results: list[ScenarioResult]) -> str:
 
     def line(row: tuple[str, ...]) -> str:
         cells = [
-            cell.ljust(width) if i in (0, 4) else cell.rjust(width)
+            cell.ljust(width) if i in (0, 5) else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ]
         return "| " + " | ".join(cells) + " |"
@@ -142,5 +169,6 @@ def results_record(results: list[ScenarioResult], *, context: dict) -> dict:
         **context,
         "api_ceiling_ratio": api_ceiling_ratio(results),
         "jwt_api_ceiling_ratio": api_ceiling_ratio(results, JWT_API_SCENARIO),
+        "open_view_shares": open_view_shares(results),
         "scenarios": [result.as_dict() for result in results],
     }

@@ -76,7 +76,7 @@ class Config:
         return cls(
             seconds=env_number("BENCH_SECONDS", 10),
             warmup_seconds=env_number("BENCH_WARMUP_SECONDS", 2),
-            concurrency=env_number("BENCH_CONCURRENCY", 8),
+            concurrency=env_number("BENCH_CONCURRENCY", 4),
             workers=env_number("BENCH_WORKERS", 2),
             scenarios=scenarios,
             loadgen=loadgen,

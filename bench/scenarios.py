@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 CEILING_PATH = "/bench/colors-noauth/"
+OPEN_PATH = "/bench/open/"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ SCENARIOS = (
              pool=None, expect_body='"hex"'),
     Scenario("ceiling", "same view, no auth (ceiling)", "GET", CEILING_PATH,
              pool=None, expect_body='"hex"'),
+    Scenario("open", "open view (no auth, no query)", "GET", OPEN_PATH,
+             pool=None, expect_body='"open"'),
 )  # fmt: skip
 
 
@@ -97,5 +100,5 @@ def items_for(scenario: Scenario, state: dict, minted: list[dict]) -> list[Item]
         return [Item(service, urlencode({"token": token})) for token in state["introspect_tokens"]]
     if scenario.key == "api_jwt":
         return [Item(f"Bearer {token}", "") for token in state["jwt_api_tokens"]]
-    # api and ceiling send the very same requests; the ceiling view ignores the header.
+    # api, ceiling and the open view send the very same requests; the last two ignore the header.
     return [Item(f"Bearer {token}", "") for token in state["api_tokens"]]

@@ -1,6 +1,8 @@
 """Our OAUTH2_VALIDATOR_CLASS: DOT's validator plus the rules of RFC 9700 that DOT leaves open.
 
-Each override calls DOT's own implementation and adds one rule or one audit event around it.
+Each override calls DOT's own implementation and adds one rule or one audit event around it;
+redeeming a code or a refresh token is in ``validator_redemption.py``, the allow-list re-checks
+in ``validator_allow_list.py``, the ID token's sign-in claims in ``validator_id_tokens.py``.
 
 Two rules hold at every step that mints from an earlier grant (code redemption, refresh), not
 only at the authorization request: the user must still be active (DOT never checks), and the
@@ -10,10 +12,9 @@ RFC 8707 ``resource``) is read again, because an admin may have narrowed it sinc
 
 from contextvars import ContextVar
 
-from django.db import transaction
-from oauth2_provider.models import get_grant_model, get_refresh_token_model
+from django.db import router, transaction
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
-from oauthlib.oauth2.rfc6749 import errors, utils
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server import (
@@ -22,6 +23,7 @@ from oauth_portal.server import (
     client_secret_lifecycle,
     custom_claims,
     device_flow,
+    issued_tokens,
     offline_access,
     ratelimits,
     sign_in_sessions,
@@ -31,14 +33,15 @@ from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.consents import consent_touch
 from oauth_portal.server.models import GrantSignIn, JwtAccessToken
 from oauth_portal.server.validator_allow_list import AllowListRechecks
-from oauth_portal.server.validator_id_tokens import IdTokenSignIn, grant_sign_in_methods
+from oauth_portal.server.validator_id_tokens import IdTokenSignIn
+from oauth_portal.server.validator_redemption import GrantRedemption, user_is_active
 
 # (signed ID token, its IDToken row) for the ``_create_access_token`` call running in this thread
 # or task; see ``PortalOAuth2Validator._create_access_token``.
 _signed_id_token: ContextVar[tuple] = ContextVar("portal_signed_id_token", default=(None, None))
 
 
-class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
+class PortalOAuth2Validator(AllowListRechecks, GrantRedemption, IdTokenSignIn, OAuth2Validator):
     def get_additional_claims(self):
         """OpenID claims; DOT releases each only when its scope (profile, email) was granted."""
         return {
@@ -115,88 +118,6 @@ class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
             scope=" ".join(request.scopes or []),
         )
 
-    def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        """Lock the code's row first, so that of several racing redemptions exactly one wins.
-
-        The token view runs in one transaction; the losers wait here, then find the code gone
-        and are treated as a replay (which also revokes what the winner got). A code of a user
-        deactivated since is ``invalid_grant``; its scopes and APIs are narrowed to the
-        client's allow-list as it is now.
-        """
-        grants = list(
-            get_grant_model()
-            # Only the grant's row is locked: PostgreSQL cannot lock the outer join's side.
-            .objects.select_for_update(of=("self",))
-            .select_related("portal_sign_in")
-            .annotate(portal_sid=sign_in_sessions.code_sid(code))
-            .filter(code=code, application=client)
-        )
-        request.redeeming_grant = grants[0] if grants else None
-        if grants:
-            request.portal_code_sid = grants[0].portal_sid
-        request.portal_sign_in_methods = grant_sign_in_methods(request.redeeming_grant)
-        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
-            tokens.authorization_code_replay_handle(code=code, application=client, request=request)
-            return False
-        if not _is_active(request.user):
-            return False
-        _refuse_user_outside_sandbox(client, request)
-        request.scopes = self._still_allowed_scopes(client, request, request.scopes)
-        # The audience a JWT access token is minted for (oauth_portal/server/access_tokens.py).
-        request.grant_resource = self._still_allowed_resources(
-            client, request, grants[0].resource or []
-        )
-        return True
-
-    # oauthlib asks DOT about the code being redeemed four more times after validate_code (PKCE
-    # challenge and method, redirect URI, nonce), and DOT reads the row each time. These give
-    # DOT's answers from the row validate_code locked and read, and defer to DOT otherwise.
-
-    @staticmethod
-    def _redeeming_grant(request, code):
-        grant = getattr(request, "redeeming_grant", None)
-        return grant if grant is not None and grant.code == code else None
-
-    def get_code_challenge(self, code, request):
-        if grant := self._redeeming_grant(request, code):
-            return grant.code_challenge or None
-        return super().get_code_challenge(code, request)
-
-    def get_code_challenge_method(self, code, request):
-        if grant := self._redeeming_grant(request, code):
-            return grant.code_challenge_method or None
-        return super().get_code_challenge_method(code, request)
-
-    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
-        """A code redeemed with another redirect URI than it was issued for is ``invalid_grant``
-        (RFC 6749 §5.2: the grant does not match); oauthlib would answer ``invalid_request``."""
-        if grant := self._redeeming_grant(request, code):
-            confirmed = grant.redirect_uri_allowed(redirect_uri)
-        else:
-            confirmed = super().confirm_redirect_uri(
-                client_id, code, redirect_uri, client, request, *args, **kwargs
-            )
-        if not confirmed:
-            raise errors.InvalidGrantError(
-                description="The redirect_uri does not match the one the code was issued for.",
-                request=request,
-            )
-        return True
-
-    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
-        """Delete the code's row that ``validate_code`` locked and read (DOT finds it again)."""
-        if grant := self._redeeming_grant(request, code):
-            _, deleted = grant.delete()
-            if deleted.get(grant._meta.label):
-                return
-            raise errors.InvalidGrantError(request=request)
-        super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
-
-    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
-        if grant := self._redeeming_grant(request, code):
-            return grant.nonce or None
-        return super().get_authorization_code_nonce(client_id, code, redirect_uri, request)
-
     def _create_authorization_code(self, request, code, expires=None):
         """DOT's grant row, and beside it how the user signed in (the view passes it in the
         credentials), for the ID token the code will bring."""
@@ -215,45 +136,6 @@ class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
             return row
         return super()._load_id_token(token)
 
-    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
-        """Lock the refresh token's rows first, so racing refreshes queue behind one winner.
-
-        A loser then sees the token already rotated, which DOT treats as reuse: it fails with
-        ``invalid_grant`` and the whole family is revoked. A refresh token of a user deactivated
-        since is ``invalid_grant`` too; its audience is narrowed to the client's allow-list
-        (its scopes in ``get_original_scopes``).
-        """
-        checksum = bearer.token_checksum(refresh_token)
-        rows = list(
-            get_refresh_token_model().objects.select_for_update().filter(token_checksum=checksum)
-        )
-        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
-        replayed = [
-            row for row in rows if row.revoked is not None and row.application_id == client.pk
-        ]
-        if not valid and replayed and not any(row.revoked is None for row in rows):
-            tokens.refresh_token_replay_record(refresh_token=replayed[0], request=request)
-        if not valid or not _is_active(request.user):
-            return False
-        _refuse_user_outside_sandbox(client, request)
-        # The audience a JWT access token is minted for (oauth_portal/server/access_tokens.py).
-        request.grant_resource = self._still_allowed_resources(
-            client, request, request.refresh_token_instance.resource or []
-        )
-        return True
-
-    def get_original_scopes(self, refresh_token, request, *args, **kwargs):
-        """The refresh token's scopes that the client may still ask for.
-
-        oauthlib checks a ``scope`` asked at refresh against these, so asking again for one
-        taken off the allow-list is ``invalid_scope``; without ``scope``, the new tokens get
-        these, and the next refresh starts from them.
-        """
-        original = super().get_original_scopes(refresh_token, request, *args, **kwargs)
-        return self._still_allowed_scopes(
-            request.client, request, utils.scope_to_list(original) or []
-        )
-
     def _load_access_token(self, token):
         """Every bearer check (userinfo, the APIs) finds the token through the token cache."""
         return bearer.access_token_for(token)
@@ -264,7 +146,7 @@ class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
         refuses one that survived anyway, e.g. a user switched off by a bulk ``update()``."""
         if not super().validate_bearer_token(token, scopes, request):
             return False
-        if not _is_active(request.user):
+        if not user_is_active(request.user):
             request.oauth2_error = {
                 "error": "invalid_token",
                 "error_description": "The access token is invalid.",
@@ -287,6 +169,7 @@ class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
             )
         finally:
             _signed_id_token.reset(context)
+        issued_tokens.access_token_issued(access_token)
         claims = getattr(request, "jwt_access_token_claims", None)
         if claims is not None:
             JwtAccessToken.objects.create(
@@ -305,6 +188,17 @@ class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
                 code=request.code, token_family=refresh_token.token_family, scopes=request.scopes
             )
         return refresh_token
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        """DOT's, in the token request's own transaction rather than in a savepoint inside it.
+
+        The token view runs each request in one transaction. A failure while saving marks the
+        whole of it for rollback, so the response is an error and nothing of the request is
+        kept: a savepoint would add nothing but two round trips on every token issued.
+        """
+        database = router.db_for_write(get_access_token_model())
+        with transaction.atomic(using=database, savepoint=False):
+            return self._save_bearer_token(token, request, *args, **kwargs)
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         # oauthlib sends this very dict as the response: what is taken out here is not issued.
@@ -353,20 +247,3 @@ class PortalOAuth2Validator(AllowListRechecks, IdTokenSignIn, OAuth2Validator):
         answers ``consent_required`` itself when the consent does not cover the request.
         """
         return True
-
-
-def _is_active(user) -> bool:
-    """No user (client credentials) is fine; a host user model without ``is_active`` is active."""
-    return user is None or getattr(user, "is_active", True)
-
-
-def _refuse_user_outside_sandbox(client, request) -> None:
-    """A code or refresh token of a user the app may not serve (a sandbox app, and a user who is
-    neither its developer nor a listed test user any more) is ``invalid_grant``."""
-    sandbox = client.environment == client.Environment.SANDBOX
-    if sandbox and request.user is not None and not client.usable_by(request.user):
-        raise errors.InvalidGrantError(
-            description="This app is in the sandbox: only its developer and its test users "
-            "may use it.",
-            request=request,
-        )

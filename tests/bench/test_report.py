@@ -49,6 +49,7 @@ def test_table_shows_rates_errors_and_the_api_ceiling_ratio():
         ),
         ScenarioResult("refresh", "refresh", ok=5, seconds=10, exhausted=True),
         ScenarioResult("introspect", "introspect", failed="HTTP 403"),
+        ScenarioResult("open", "open", ok=2000, seconds=10, p50_ms=1, p99_ms=2),
     ]
 
     lines = format_table(results).splitlines()
@@ -56,17 +57,19 @@ def test_table_shows_rates_errors_and_the_api_ceiling_ratio():
     assert [cell.strip() for cell in lines[0].split("|")[1:-1]] == [
         "scenario",
         "requests/s",
+        "% of open view",
         "p50 ms",
         "p99 ms",
         "errors",
         "SQL/request",
         "CPU ms/req",
     ]
-    assert "|       60.0 |    5.0 |    9.2 | 0" in lines[2]
+    assert "|       60.0 |          30.0% |    5.0 |    9.2 | 0" in lines[2]
     assert lines[2].endswith("|         3.0 |        2.5 |")
     assert "3 (401: 2, timeout: 1)" in lines[4]
     assert "exhausted" in lines[5]
-    assert "failed: HTTP 403" in lines[6] and "|          - |" in lines[6]
+    assert "failed: HTTP 403" in lines[6] and "|          - |              - |" in lines[6]
+    assert "|      200.0 |         100.0% |" in lines[7]
     assert lines[-1].endswith("60.0% of the requests/s")
 
 

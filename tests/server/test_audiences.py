@@ -84,3 +84,42 @@ def test_a_token_minted_for_an_api_with_openid_also_works_at_userinfo(signed_in,
 
     assert response.status_code == 200
     assert response.json()["sub"] == str(user.pk)
+
+
+def redeem_for(client, app, code: str, verifier: str, resource: str):
+    return token_request(
+        client,
+        app,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": app.redirect_uris.split()[0],
+            "code_verifier": verifier,
+            "resource": resource,
+        },
+    )
+
+
+def test_a_code_for_one_api_cannot_be_redeemed_for_another(signed_in, app, other_api):
+    """RFC 8707 §2.2: the token request may narrow the grant's APIs, never widen them, even to
+    an API the client may ask for."""
+    code, verifier = get_code(signed_in, app, scope="colors:read other:read", resource=COLORS)
+
+    response = redeem_for(signed_in, app, code, verifier, OTHER)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_target"
+
+
+def test_a_code_redeemed_for_the_api_it_names_carries_that_audience(signed_in, app, other_api):
+    code, verifier = get_code(signed_in, app, scope="colors:read other:read", resource=COLORS)
+
+    response = redeem_for(signed_in, app, code, verifier, COLORS)
+
+    assert response.status_code == 200, response.content
+    body = signed_in.post(
+        "/o/introspect/",
+        {"token": response.json()["access_token"]},
+        HTTP_AUTHORIZATION=basic_auth(app.client_id),
+    ).json()
+    assert body["aud"] in (COLORS, [COLORS])
