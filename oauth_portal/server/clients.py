@@ -9,7 +9,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import app_settings
+from oauth_portal.server import app_settings, compiled_queries
 from oauth_portal.server.models import (
     ApiResource,
     Application,
@@ -166,6 +166,17 @@ def application_tokens_revoke(*, application: Application, actor, request=None) 
         access_tokens_revoked=revoked,
     )
     return revoked
+
+
+def application_for_client_id(client_id: str) -> Application | None:
+    """The client registered as ``client_id``, read fresh with a query compiled once per process
+    (every token, introspection and revocation request authenticates a client)."""
+    found = compiled_queries.instances("client", _client_rows, client_id=client_id)
+    return found[0] if found else None
+
+
+def _client_rows(*, client_id: str) -> QuerySet[Application]:
+    return Application.objects.filter(client_id=client_id)
 
 
 def applications_with_usage() -> QuerySet[Application]:

@@ -7,11 +7,14 @@ HTML 400 at a JSON endpoint. Here they become a 400 in the endpoint's own format
 runs further. Which views are guarded, and how, each view says (``input_rules``).
 """
 
+import functools
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import resolve_url
+from django.urls import get_script_prefix, get_urlconf
 from oauthlib.common import INVALID_HEX_PATTERN
 
 from oauth_portal.server.client_secrets import parse_client_credentials
@@ -55,9 +58,19 @@ def rule_for(request, view_func) -> InputRule | None:
     rule = getattr(view_func, "hostile_input_rule", None) or getattr(
         view_class, "hostile_input_rule", None
     )
-    if rule is None and request.path == resolve_url(settings.LOGIN_URL):
+    if rule is None and request.path == _login_path():
         return SIGN_IN
     return rule
+
+
+def _login_path() -> str:
+    """``LOGIN_URL`` resolved, once per URLconf and script prefix, not on every request."""
+    return _resolved(settings.LOGIN_URL, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved(login_url, root_urlconf, urlconf, script_prefix) -> str:
+    return resolve_url(login_url)
 
 
 def _client_credentials_malformed(request) -> bool:

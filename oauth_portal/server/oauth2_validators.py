@@ -21,6 +21,7 @@ from oauth_portal.server import (
     bearer,
     client_id_documents,
     client_secret_lifecycle,
+    clients,
     custom_claims,
     device_flow,
     issued_tokens,
@@ -87,8 +88,20 @@ class PortalOAuth2Validator(AllowListRechecks, GrantRedemption, IdTokenSignIn, O
 
     def _load_application(self, client_id, request):
         """DOT's lookup, which may fetch a client ID metadata document; a client made from one
-        then gets the scopes it names (``client_id_documents``)."""
+        then gets the scopes it names (``client_id_documents``).
+
+        The client's row is read with a query compiled once per process (``clients``); DOT then
+        reuses it. A client made from a metadata document is left to DOT, which refreshes it
+        when its document has gone stale.
+        """
         client_id_documents.fetched_document_forget()
+        if not request.client:
+            try:
+                found = clients.application_for_client_id(client_id)
+            except ValueError:  # a client_id the database cannot compare (a NUL byte), as DOT
+                return None
+            if found is not None and found.registration_source != found.RegistrationSource.CIMD:
+                request.client = found
         application = super()._load_application(client_id, request)
         if application is not None:
             client_id_documents.fetched_document_apply(application)

@@ -78,11 +78,16 @@ def session_client_link_family(*, code: str, token_family, scopes) -> None:
 _UNREAD = object()
 
 
-def code_sid(code: str) -> Subquery:
-    """The ``sid`` of the sign-in session ``code`` was issued in, as a subquery: the code
-    exchange reads it along with the code's row (``portal_code_sid`` on the request)."""
+def code_checksum(code: str) -> str:
+    """How a code is named in ``SessionClient`` (never the code itself)."""
+    return _checksum(code)
+
+
+def code_sid(checksum: str) -> Subquery:
+    """The ``sid`` of the sign-in session the code with ``checksum`` was issued in, as a
+    subquery: the code exchange reads it along with the code's row (``portal_code_sid``)."""
     return Subquery(
-        SessionClient.objects.filter(code_checksum=_checksum(code))
+        SessionClient.objects.filter(code_checksum=checksum)
         .order_by("pk")
         .values("session__sid")[:1]
     )

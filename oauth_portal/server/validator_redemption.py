@@ -10,6 +10,7 @@ from it.
 """
 
 import json
+from datetime import timedelta
 
 from django.utils import timezone
 from oauth2_provider.models import (
@@ -17,9 +18,10 @@ from oauth2_provider.models import (
     get_refresh_token_model,
     refresh_token_expire_timedelta,
 )
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors, utils
 
-from oauth_portal.server import bearer, sign_in_sessions, tokens
+from oauth_portal.server import bearer, compiled_queries, sign_in_sessions, tokens
 from oauth_portal.server.validator_id_tokens import grant_sign_in_methods
 
 
@@ -34,13 +36,11 @@ class GrantRedemption:
         as a replay. DOT would read the row three more times; ``validate_code`` and the
         checks after it answer from this one.
         """
-        grants = list(
-            get_grant_model()
-            # Only the grant's row is locked: PostgreSQL cannot lock the outer join's side.
-            .objects.select_for_update(of=("self",))
-            .select_related("user", "portal_sign_in")
-            .annotate(portal_sid=sign_in_sessions.code_sid(code))
-            .filter(code=code)
+        grants = compiled_queries.instances(
+            "redeeming-code",
+            _code_rows,
+            code=code,
+            checksum=sign_in_sessions.code_checksum(code),
         )
         request.redeeming_grant = grants[0] if grants else None
         return utils.scope_to_list(grants[0].scope) if grants else []
@@ -167,15 +167,10 @@ class GrantRedemption:
         expired, orphaned) is left to DOT, with its grace period and reuse protection.
         """
         checksum = bearer.token_checksum(refresh_token)
-        rows = list(
-            get_refresh_token_model()
-            # Only the token's rows are locked: PostgreSQL cannot lock an outer join's side.
-            .objects.select_for_update(of=("self",))
-            .select_related("access_token", "user", "application")
-            .filter(token_checksum=checksum)
-        )
+        rows = compiled_queries.instances("refresh-token", _refresh_token_rows, checksum=checksum)
         live = next((row for row in rows if row.revoked is None), None)
         if live is not None and _within_lifetime(live):
+            request.portal_locked_refresh_token = live
             request.user = live.user
             request.refresh_token = refresh_token
             request.refresh_token_instance = live
@@ -196,6 +191,43 @@ class GrantRedemption:
         )
         return True
 
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        """Rotating a live refresh token: DOT's rotation, on the rows read and locked above.
+
+        DOT locks the refresh token again, looks for an access token already minted from it
+        (none can be: it is unrevoked and locked), and revokes it in a savepoint where it locks
+        and reads it once more: six round trips that change nothing. Here the old access token
+        is deleted (which tombstones it in the bearer cache and unlinks it), the refresh token is
+        marked revoked, and the new pair is minted from it, in its family, as DOT mints it.
+        Every other case (no rotation, a refresh token not issued, DOT's grace period) is DOT's.
+        """
+        refresh_token = getattr(request, "refresh_token_instance", None)
+        rotating = (
+            request.grant_type == "refresh_token"
+            and token.get("refresh_token")
+            and "scope" in token
+            and self.rotate_refresh_token(request)
+            and refresh_token is not None
+            and refresh_token is getattr(request, "portal_locked_refresh_token", None)
+            and refresh_token.revoked is None
+        )
+        if not rotating:
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        self._check_and_set_request_resource(request)
+        lifetime = token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        expires = timezone.now() + timedelta(seconds=lifetime)
+        if refresh_token.access_token is not None:
+            refresh_token.access_token.delete()
+        refresh_token.access_token = None
+        refresh_token.revoked = timezone.now()
+        refresh_token.save(update_fields=["access_token", "revoked", "updated"])
+        request.refresh_token_instance = None  # as DOT leaves it once the old token is revoked
+        access_token = self._create_access_token(
+            expires, request, token, source_refresh_token=refresh_token
+        )
+        self._create_refresh_token(request, token["refresh_token"], access_token, refresh_token)
+        return None
+
     def get_original_scopes(self, refresh_token, request, *args, **kwargs):
         """The refresh token's scopes that the client may still ask for.
 
@@ -207,6 +239,27 @@ class GrantRedemption:
         return self._still_allowed_scopes(
             request.client, request, utils.scope_to_list(original) or []
         )
+
+
+def _code_rows(*, code: str, checksum: str):
+    return (
+        get_grant_model()
+        # Only the grant's row is locked: PostgreSQL cannot lock the outer join's side.
+        .objects.select_for_update(of=("self",))
+        .select_related("user", "portal_sign_in")
+        .annotate(portal_sid=sign_in_sessions.code_sid(checksum))
+        .filter(code=code)
+    )
+
+
+def _refresh_token_rows(*, checksum: str):
+    return (
+        get_refresh_token_model()
+        # Only the token's rows are locked: PostgreSQL cannot lock an outer join's side.
+        .objects.select_for_update(of=("self",))
+        .select_related("access_token", "user", "application")
+        .filter(token_checksum=checksum)
+    )
 
 
 def _requested_resources(request) -> list[str]:

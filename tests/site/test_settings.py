@@ -207,7 +207,7 @@ def test_default_database_is_sqlite_in_project_root_with_wal_and_immediate_trans
 def test_redis_url_selects_shared_redis_cache(tmp_path):
     caches = loaded_settings(production_env(tmp_path, REDIS_URL="redis://cache:6379/1"))["CACHES"]
 
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["default"]["BACKEND"] == "oauth_portal.server.redis_cache.RedisCache"
     assert caches["default"]["LOCATION"] == "redis://cache:6379/1"
 
 
