@@ -43,6 +43,7 @@ class GrantRedemption:
             checksum=sign_in_sessions.code_checksum(code),
         )
         request.redeeming_grant = grants[0] if grants else None
+        request.portal_code_read = code
         return utils.scope_to_list(grants[0].scope) if grants else []
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
@@ -52,11 +53,10 @@ class GrantRedemption:
         issued). A code of a user deactivated since is ``invalid_grant``; its scopes and APIs
         are narrowed to the client's allow-list as it is now.
         """
-        grant = self._redeeming_grant(request, code)
-        if grant is None:
+        if getattr(request, "portal_code_read", None) != code:
             # Not through the token endpoint's dispatcher: read and lock the row the same way.
             self.get_authorization_code_scopes(client_id, code, None, request)
-            grant = self._redeeming_grant(request, code)
+        grant = self._redeeming_grant(request, code)
         if grant is None or grant.application_id != client.pk or grant.is_expired():
             request.redeeming_grant = None
             tokens.authorization_code_replay_handle(code=code, application=client, request=request)
