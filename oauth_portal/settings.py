@@ -118,7 +118,7 @@ if REDIS_URL:
         raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "oauth_portal.server.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "oauth_portal",
             # A Redis that stopped answering must fail fast: rate limits then count in the
