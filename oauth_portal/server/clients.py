@@ -9,7 +9,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import app_settings
+from oauth_portal.server import app_settings, compiled_queries
 from oauth_portal.server.models import (
     ApiResource,
     Application,
@@ -229,11 +229,35 @@ def apis_served_by(*, application) -> dict[str, set[str]]:
     with the names of its scopes (disabled ones too: tokens may still carry them). One query."""
 
     served: dict[str, set[str]] = {}
-    rows = ApiResource.objects.filter(resource_servers=application).values_list(
-        "identifier", "scopes__name"
-    )
+    # Compiled once per process (``compiled_queries``: every introspection asks); read fresh.
+    rows = compiled_queries.rows("apis-served-by", _served_rows, application_id=application.pk)
     for identifier, scope_name in rows:
         served.setdefault(identifier, set())
         if scope_name:
             served[identifier].add(scope_name)
     return served
+
+
+def _served_rows(*, application_id: int):
+    return ApiResource.objects.filter(resource_servers=application_id).values_list(
+        "identifier", "scopes__name"
+    )
+
+
+def application_for_client_id(client_id: str) -> Application | None:
+    """The client ``client_id`` names, every column loaded, as DOT's own lookup reads it, or
+    None. Each introspection authenticates a client, and the ORM took longer to compile this
+    wide row's query than the database to answer it: compiled once per process
+    (``compiled_queries``), read fresh every time."""
+    found = compiled_queries.values("application", _application_rows, client_id=client_id)
+    if not found:
+        return None
+    return Application.from_db("default", _application_columns(), found[0])
+
+
+def _application_columns() -> list[str]:
+    return [field.attname for field in Application._meta.concrete_fields]
+
+
+def _application_rows(*, client_id: str):
+    return Application.objects.filter(client_id=client_id).values_list(*_application_columns())
