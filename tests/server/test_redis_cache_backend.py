@@ -1,4 +1,5 @@
-"""The Redis cache backend reuses one client per pool, and is otherwise Django's."""
+"""The Redis cache backend keeps one client (and connection) per thread, and is otherwise
+Django's."""
 
 import os
 import threading
@@ -25,8 +26,8 @@ def cache():
     cache.clear()
 
 
-def test_every_operation_borrows_the_same_client(cache):
-    """The fixture's ``clear`` made the one client; no operation makes another."""
+def test_every_operation_uses_the_same_client(cache):
+    """The fixture's ``clear`` made this thread's client; no operation makes another."""
     with mock.patch.object(redis.Redis, "__init__", side_effect=AssertionError("new client")):
         cache.set("colour", {"name": "teal"}, 30)
         for _ in range(5):
@@ -44,10 +45,11 @@ def test_it_is_still_djangos_redis_cache_with_the_same_keys(cache):
     assert plain.get("shared") == [1, 2, 3]
 
 
-def test_threads_share_the_client_and_each_gets_its_answers(cache):
-    answers = {}
+def test_each_thread_gets_its_own_client_and_its_own_answers(cache):
+    answers, clients = {}, set()
 
     def work(n):
+        clients.add(id(cache._cache.get_client()))
         cache.set(f"key-{n}", n, 30)
         answers[n] = [cache.get(f"key-{n}") for _ in range(20)]
 
@@ -57,17 +59,35 @@ def test_threads_share_the_client_and_each_gets_its_answers(cache):
     for thread in threads:
         thread.join()
     assert answers == {n: [n] * 20 for n in range(8)}
+    assert len(clients) == 8
+
+
+def test_a_dropped_connection_reconnects_on_the_next_command(cache):
+    cache.set("kept", 1, 30)
+    cache._cache.get_client().connection.disconnect()
+
+    assert cache.get("kept") == 1
+
+
+def test_a_redis_that_is_down_raises_to_the_caller_and_is_used_again_once_up():
+    down = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    with pytest.raises(redis.exceptions.ConnectionError):
+        down.get("anything")
+    with pytest.raises(redis.exceptions.ConnectionError):
+        down.get("anything")
 
 
 def test_a_forked_worker_opens_connections_of_its_own(cache):
-    """gunicorn forks workers: the shared client's pool must not hand a child the parent's
-    socket (redis-py's pool checks the process id)."""
+    """gunicorn forks workers: a child must never use its parent's connection (replies could
+    cross), so it makes a client of its own."""
     cache.set("before-fork", 1, 30)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through the pipe
         try:
-            os.write(write, b"ok" if cache.get("before-fork") == 1 else b"no")
+            inherited = cache._cache._local.clients[0]
+            fresh = cache._cache.get_client() is not inherited
+            os.write(write, b"ok" if fresh and cache.get("before-fork") == 1 else b"no")
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
