@@ -118,7 +118,7 @@ if REDIS_URL:
         raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
     CACHES = {
         "default": {
-            # Django's Redis backend, reusing one client object per pool (redis_cache.py).
+            # Django's Redis backend, one client per thread (oauth_portal/server/redis_cache.py).
             "BACKEND": "oauth_portal.server.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "oauth_portal",

@@ -207,8 +207,14 @@ def _values(instance, fields) -> dict:
 
 def _instance(model, values: dict):
     """``Model.from_db`` wants the values in the model's field order; the rest are deferred."""
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    names = _in_field_order(model, tuple(values))
     return model.from_db("default", names, [values[name] for name in names])
+
+
+@functools.lru_cache(maxsize=64)
+def _in_field_order(model, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Per process: every check rebuilds the same three models from the same fields."""
+    return tuple(field.attname for field in model._meta.concrete_fields if field.attname in names)
 
 
 def _snapshot(access_token) -> dict:

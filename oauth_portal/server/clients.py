@@ -240,11 +240,16 @@ def apis_served_by(*, application) -> dict[str, set[str]]:
     with the names of its scopes (disabled ones too: tokens may still carry them). One query."""
 
     served: dict[str, set[str]] = {}
-    rows = ApiResource.objects.filter(resource_servers=application).values_list(
-        "identifier", "scopes__name"
-    )
+    # Compiled once per process (``compiled_queries``: every introspection asks); read fresh.
+    rows = compiled_queries.rows("apis-served-by", _served_rows, application_id=application.pk)
     for identifier, scope_name in rows:
         served.setdefault(identifier, set())
         if scope_name:
             served[identifier].add(scope_name)
     return served
+
+
+def _served_rows(*, application_id: int):
+    return ApiResource.objects.filter(resource_servers=application_id).values_list(
+        "identifier", "scopes__name"
+    )

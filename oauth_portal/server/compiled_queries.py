@@ -10,11 +10,13 @@ in place of the keys and afterwards executes that SQL with the real keys as para
 
 The data is read fresh every time (nothing here caches an answer), and every value still goes to
 the database as a bound parameter. A query whose markers do not come out as parameters of their
-own (the ORM inlined or transformed one) is never cached: it runs through the ORM every time.
+own (the ORM inlined or transformed one), or asked with a key that is neither an id nor a string
+(``None`` must become ``IS NULL``: only the ORM knows), runs through the ORM every time.
 
-``rows`` answers ``values_list`` queries with the database's raw values; ``instances`` answers
-model querysets (``select_related``, annotations, ``select_for_update``) with model instances
-built the way Django's own ``ModelIterable`` builds them, converters included.
+``rows`` hands back what the driver returns; ``values`` also applies the ORM's converters (a
+date-time from SQLite's text, JSON from a database without a JSON type), as ``values_list``
+would; ``instances`` answers model querysets (``select_related``, annotations,
+``select_for_update``) with model instances built the way Django's ``ModelIterable`` builds them.
 """
 
 from collections.abc import Callable
@@ -26,49 +28,11 @@ from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
 _MARK_BASE = -7_391_000_000  # ids no row has: negative, and far from any real one
-_TEXT_MARK = "compiled-query-mark-7391-"
+_TEXT_MARK = "\x1ecompiled-query-mark-"  # a string no caller passes: a control character
 _UNCACHEABLE = object()
 _compiled: dict[tuple, object] = {}
 
 Key = int | str
-
-
-def rows(name: str, build: Callable[..., QuerySet], **keys: Key) -> list[tuple]:
-    """The rows of ``build(**keys)`` (a ``values_list`` query), compiled once per process for
-    ``name`` and the database it runs on."""
-    compiled = _compiled_for(("rows", name), build, keys)
-    if compiled is _UNCACHEABLE:
-        return list(build(**keys))
-    with connections[compiled.using].cursor() as cursor:
-        cursor.execute(compiled.sql, compiled.parameters(keys))
-        return cursor.fetchall()
-
-
-def instances(name: str, build: Callable[..., QuerySet], **keys: Key) -> list:
-    """The model instances of ``build(**keys)``, compiled once per process for ``name``."""
-    compiled = _compiled_for(("instances", name), build, keys)
-    if compiled is _UNCACHEABLE:
-        return list(build(**keys))
-    connection = connections[compiled.using]
-    if compiled.locks and connection.get_autocommit():
-        # What the ORM says when it compiles such a query: a lock outside a transaction is
-        # released at once, which no caller ever means.
-        raise TransactionManagementError(
-            "select_for_update cannot be used outside of a transaction."
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, compiled.parameters(keys))
-        fetched = cursor.fetchall()
-    built = compiled.building
-    objects = []
-    for row in compiled.compiler.results_iter(results=[fetched]):
-        obj = built.model.from_db(compiled.using, built.init_list, row[built.start : built.end])
-        for populator in built.populators:
-            populator.populate(row, obj)
-        for attribute, position in built.annotations.items():
-            setattr(obj, attribute, row[position])
-        objects.append(obj)
-    return objects
 
 
 @dataclass(frozen=True)
@@ -86,31 +50,87 @@ class _Building:
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    slots: list[tuple[bool, object]]  # (is a key, the key's name or a fixed parameter)
+    slots: list[tuple[bool, object]]  # (is a marker, the parameter's name or its fixed value)
     using: str
     locks: bool
-    compiler: object = None
+    compiler: object
+    converters: dict  # the compiler's: position -> (converters, expression)
     building: _Building | None = None
 
-    def parameters(self, keys: dict[str, Key]) -> list:
-        return [keys[value] if is_key else value for is_key, value in self.slots]
+
+def rows(name: str, build: Callable[..., QuerySet], **ids: Key) -> list[tuple]:
+    """The rows of ``build(**ids)`` (a ``values_list`` query), compiled once per process for
+    ``name`` and the database it runs on, as the driver returns them."""
+    compiled = _compiled_for(("rows", name), build, ids)
+    if compiled is _UNCACHEABLE:
+        return list(build(**ids))
+    return _execute(compiled, ids)
 
 
-def _compiled_for(kind: tuple, build, keys: dict[str, Key]):
-    cache_key = (*kind, tuple(sorted(keys)))
-    compiled = _compiled.get(cache_key)
+def values(name: str, build: Callable[..., QuerySet], **params: Key) -> list[list]:
+    """Like ``rows``, with each column converted as the ORM converts it."""
+    compiled = _compiled_for(("values", name), build, params)
+    if compiled is _UNCACHEABLE:
+        return [list(row) for row in build(**params)]
+    connection = connections[compiled.using]
+    converted = []
+    for row in _execute(compiled, params):
+        row = list(row)
+        for position, (converters, expression) in compiled.converters.items():
+            for converter in converters:
+                row[position] = converter(row[position], expression, connection)
+        converted.append(row)
+    return converted
+
+
+def instances(name: str, build: Callable[..., QuerySet], **params: Key) -> list:
+    """The model instances of ``build(**params)``, compiled once per process for ``name``."""
+    compiled = _compiled_for(("instances", name), build, params)
+    if compiled is _UNCACHEABLE:
+        return list(build(**params))
+    built = compiled.building
+    fetched = _execute(compiled, params)
+    objects = []
+    for row in compiled.compiler.results_iter(results=[fetched]):
+        obj = built.model.from_db(compiled.using, built.init_list, row[built.start : built.end])
+        for populator in built.populators:
+            populator.populate(row, obj)
+        for attribute, position in built.annotations.items():
+            setattr(obj, attribute, row[position])
+        objects.append(obj)
+    return objects
+
+
+def _compiled_for(kind: tuple[str, str], build, params: dict):
+    if any(type(value) not in (int, str) for value in params.values()):
+        return _UNCACHEABLE
+    key = (*kind, tuple(sorted((param, type(value)) for param, value in params.items())))
+    compiled = _compiled.get(key)
     if compiled is None:
-        compiled = _compiled[cache_key] = _compile(build, keys, models=kind[0] == "instances")
+        types = {param: type(value) for param, value in params.items()}
+        compiled = _compiled[key] = _compile(build, types, models=kind[0] == "instances")
     return compiled
 
 
-def _mark(index: int, value: Key) -> Key:
-    return f"{_TEXT_MARK}{index}" if isinstance(value, str) else _MARK_BASE - index
+def _execute(compiled: _Compiled, params: dict) -> list[tuple]:
+    connection = connections[compiled.using]
+    if compiled.locks and connection.get_autocommit():
+        # What the ORM says when it compiles such a query: a lock outside a transaction is
+        # released at once, which no caller ever means.
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    bound = [params[value] if is_mark else value for is_mark, value in compiled.slots]
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, bound)
+        return cursor.fetchall()
 
 
-def _compile(build, keys: dict[str, Key], *, models: bool):
-    names = sorted(keys)
-    marks = {name: _mark(index, keys[name]) for index, name in enumerate(names)}
+def _compile(build, types: dict[str, type], *, models: bool):
+    marks = {
+        name: f"{_TEXT_MARK}{index}" if kind is str else _MARK_BASE - index
+        for index, (name, kind) in enumerate(sorted(types.items()))
+    }
     queryset = build(**marks)
     if models and queryset._known_related_objects:
         return _UNCACHEABLE
@@ -118,33 +138,36 @@ def _compile(build, keys: dict[str, Key], *, models: bool):
     sql, params = compiler.as_sql()
     name_of = {(type(mark), mark): name for name, mark in marks.items()}
     slots = [
-        (True, name_of[(type(param), param)]) if (type(param), param) in name_of else (False, param)
+        (True, name_of[type(param), param])
+        if type(param) in (int, str) and (type(param), param) in name_of
+        else (False, param)
         for param in params
     ]
-    placed = {value for is_key, value in slots if is_key}
-    if placed != set(names) or str(_MARK_BASE)[:6] in sql or _TEXT_MARK in sql:
+    placed = {value for is_mark, value in slots if is_mark}
+    if placed != set(types) or str(_MARK_BASE)[:6] in sql or _TEXT_MARK in sql:
         return _UNCACHEABLE
-    locks = bool(queryset.query.select_for_update)
-    if not models:
-        return _Compiled(sql=sql, slots=slots, using=queryset.db, locks=locks)
-    select, klass_info = compiler.select, compiler.klass_info
-    fields = klass_info["select_fields"]
-    start, end = fields[0], fields[-1] + 1
-    building = _Building(
-        model=klass_info["model"],
-        init_list=[column[0].target.attname for column in select[start:end]],
-        start=start,
-        end=end,
-        populators=get_related_populators(klass_info, select, queryset.db),
-        annotations=dict(compiler.annotation_col_map or {}),
-    )
     return _Compiled(
         sql=sql,
         slots=slots,
         using=queryset.db,
-        locks=locks,
+        locks=bool(queryset.query.select_for_update),
         compiler=compiler,
-        building=building,
+        converters=compiler.get_converters([column for column, _, _ in compiler.select]),
+        building=_building(compiler, queryset.db) if models else None,
+    )
+
+
+def _building(compiler, using: str) -> _Building:
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    return _Building(
+        model=klass_info["model"],
+        init_list=[column[0].target.attname for column in select[start:end]],
+        start=start,
+        end=end,
+        populators=get_related_populators(klass_info, select, using),
+        annotations=dict(compiler.annotation_col_map or {}),
     )
 
 

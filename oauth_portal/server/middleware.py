@@ -11,6 +11,8 @@ import functools
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import resolve_url
@@ -58,19 +60,28 @@ def rule_for(request, view_func) -> InputRule | None:
     rule = getattr(view_func, "hostile_input_rule", None) or getattr(
         view_class, "hostile_input_rule", None
     )
-    if rule is None and request.path == _login_path():
+    if rule is None and request.path == sign_in_path():
         return SIGN_IN
     return rule
 
 
-def _login_path() -> str:
-    """``LOGIN_URL`` resolved, once per URLconf and script prefix, not on every request."""
-    return _resolved(settings.LOGIN_URL, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+def sign_in_path() -> str:
+    """``LOGIN_URL`` as a path. Every request asks, and ``reverse`` costs more than the rest of
+    this middleware, so the answer is kept per URLconf and script prefix (what it depends on)."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _sign_in_path(settings.LOGIN_URL, urlconf, get_script_prefix())
 
 
 @functools.lru_cache(maxsize=32)
-def _resolved(login_url, root_urlconf, urlconf, script_prefix) -> str:
+def _sign_in_path(login_url: str, urlconf, script_prefix: str) -> str:
     return resolve_url(login_url)
+
+
+@receiver(setting_changed)
+def _forget_sign_in_path(*, setting, **kwargs) -> None:
+    # A test swapping URLconfs under the same module name; nothing changes these in production.
+    if setting in ("ROOT_URLCONF", "LOGIN_URL"):
+        _sign_in_path.cache_clear()
 
 
 def _client_credentials_malformed(request) -> bool:

@@ -237,10 +237,18 @@ class PortalOAuth2Validator(AllowListRechecks, GrantRedemption, IdTokenSignIn, O
         tokens.token_issue_record(request=request, token=token)
 
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        from oauth_portal.server import revocation
+
         with transaction.atomic():
-            # Read the owner first: revoking an access token deletes its row.
-            owner = tokens.token_owner(token=token, application=request.client)
-            super().revoke_token(token, token_type_hint, request, *args, **kwargs)
+            # Read the owner first: revoking an access token deletes its row. That row is the
+            # one revoked (revocation.py); anything else goes through DOT's own lookup.
+            access_token = revocation.access_token_of(token=token, application=request.client)
+            if access_token is not None:
+                owner = access_token.user
+                revocation.access_token_revoke(access_token)
+            else:
+                owner = revocation.refresh_token_owner(token=token, application=request.client)
+                super().revoke_token(token, token_type_hint, request, *args, **kwargs)
             AuditEvent.objects.record(
                 event=AuditEvent.Type.TOKEN_REVOKED,
                 request=request,

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import compiled_queries
 from oauth_portal.server.models import ApiResource, Role, RoleAssignment, Scope
 
 
@@ -157,11 +158,19 @@ def role_claims(*, user_id, audiences: list[str], scopes: list[str]) -> dict:
     docstring); empty for a token with no user or for no API. One query."""
     if user_id is None or not audiences:
         return {}
-    rows = RoleAssignment.objects.filter(
-        user_id=user_id, role__api__identifier__in=audiences
-    ).values_list("role__name", "role__scopes__name")
+    # Compiled once per process per number of audiences (``compiled_queries``); read fresh.
+    audience_params = {f"audience_{n}": audience for n, audience in enumerate(audiences)}
+    rows = compiled_queries.rows(
+        f"role-claims-{len(audiences)}", _role_rows, user_id=user_id, **audience_params
+    )
     granted = set(scopes)
     claims = {"permissions": sorted({scope for _, scope in rows if scope in granted})}
     if len(audiences) == 1:
         claims["roles"] = sorted({name for name, _ in rows})
     return claims
+
+
+def _role_rows(*, user_id: int, **audiences: str):
+    return RoleAssignment.objects.filter(
+        user_id=user_id, role__api__identifier__in=list(audiences.values())
+    ).values_list("role__name", "role__scopes__name")

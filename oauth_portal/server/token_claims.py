@@ -2,7 +2,7 @@
 ``roles`` (``roles.py``) and the admin's custom claims (``custom_claims.py``). A JWT access
 token carries them as they were at issue; introspection answers them as they are now."""
 
-from oauth_portal.server import bearer, custom_claims, registry, roles
+from oauth_portal.server import custom_claims, registry, roles
 
 
 def access_token_user_claims(*, user_id, audiences: list[str], scopes, user=None) -> dict:
@@ -23,11 +23,8 @@ def token_audiences(access_token) -> list[str]:
     )
 
 
-def introspection_claims(token_value: str) -> dict:
+def introspection_claims(access_token) -> dict:
     """The claims an active token's introspection answer adds, read from the database now."""
-    access_token = bearer.access_token_for(token_value or "")
-    if access_token is None:
-        return {}
     return access_token_user_claims(
         user_id=access_token.user_id,
         audiences=token_audiences(access_token),

@@ -114,20 +114,6 @@ def token_family_revoke(*, token_family: uuid.UUID | None) -> None:
     get_refresh_token_model().revoke_family(token_family)
 
 
-def token_owner(*, token: str, application: Application | None):
-    """The user an access or refresh token of ``application`` was issued for, if any."""
-    checksum = token_checksum(token)
-    for model in (get_access_token_model(), get_refresh_token_model()):
-        found = (
-            model.objects.filter(token_checksum=checksum, application=application)
-            .select_related("user")
-            .first()
-        )
-        if found is not None:
-            return found.user
-    return None
-
-
 def token_issue_record(*, request, token: dict) -> None:
     """Write the audit event for a token response (issued or refreshed); never the token."""
     refreshed = request.grant_type == "refresh_token"

@@ -122,9 +122,11 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
     assert late <= 19
 
 
-# Introspection reads the token once more (through the bearer cache) for its `sub`, and the
-# user's roles for its `permissions` and `roles` (as they are now).
-@pytest.mark.parametrize("endpoint, most", [("/o/introspect/", 7), ("/o/revoke_token/", 13)])
+# Introspection reads the token once, with its client's id and its user's name, for DOT's fields
+# and `sub` alike (introspection.py), and the user's roles for its `permissions` and `roles` (as
+# they are now). Revocation reads an access token and its owner once, and revokes that row
+# (revocation.py).
+@pytest.mark.parametrize("endpoint, most", [("/o/introspect/", 6), ("/o/revoke_token/", 12)])
 def test_introspection_and_revocation_cost_does_not_grow_with_the_scopes(
     client, user, app, endpoint, most
 ):

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
+from django.utils.module_loading import import_string
 
 from tests.site.settings_helpers import PROJECT_ROOT, production_env
 
@@ -207,7 +209,9 @@ def test_default_database_is_sqlite_in_project_root_with_wal_and_immediate_trans
 def test_redis_url_selects_shared_redis_cache(tmp_path):
     caches = loaded_settings(production_env(tmp_path, REDIS_URL="redis://cache:6379/1"))["CACHES"]
 
+    # Django's Redis cache, keeping one client per thread (oauth_portal/server/redis_cache.py).
     assert caches["default"]["BACKEND"] == "oauth_portal.server.redis_cache.RedisCache"
+    assert issubclass(import_string(caches["default"]["BACKEND"]), RedisCache)
     assert caches["default"]["LOCATION"] == "redis://cache:6379/1"
 
 
