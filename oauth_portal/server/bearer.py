@@ -43,7 +43,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from oauth_portal.observability import metrics
-from oauth_portal.server import app_settings, cache_breaker
+from oauth_portal.server import app_settings, cache_breaker, compiled_queries
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +67,6 @@ def user_fields() -> tuple[str, ...]:
 
     names = {field.attname for field in get_user_model()._meta.concrete_fields}
     return ("id", "is_active") if "is_active" in names else ("id",)
-
-
-@functools.cache
-def loaded_fields() -> tuple[str, ...]:
-    """The same fields, read in one query whether or not the cache is on: a view sees the same
-    partial instances either way (other fields load on first use), and the secret columns never
-    travel."""
-    return (
-        *(field.removesuffix("_id") for field in TOKEN_FIELDS),
-        *(f"application__{field}" for field in APPLICATION_FIELDS),
-        *(f"user__{field}" for field in user_fields()),
-    )
 
 
 def token_cache():
@@ -162,21 +150,52 @@ def access_token_for(token: str):
             return None
         if cached is not None:
             return _rebuild(cached)
-    access_token = (
+    found = compiled_queries.values("bearer-token", _token_rows, checksum=checksum)
+    if not found:
+        return None
+    entry = _entry_from_row(found[0])
+    if seconds:
+        expires_at = entry["token"]["expires"].timestamp()
+        _remember(_entry_key(checksum), entry, expires_at=expires_at, seconds=seconds)
+    return _rebuild(entry)
+
+
+def _token_rows(*, checksum: str):
+    """The token with its application and user: the same columns whether or not the cache is
+    on, so a view sees the same partial instances either way (other fields load on first use),
+    and nothing secret (no password or client-secret hash) is read or cached. Compiled once per
+    process (``compiled_queries``): with the cache off (the database cache) every check runs
+    it, and compiling it cost more than running it."""
+    return (
         get_access_token_model()
-        .objects.select_related("application", "user")
-        .only(*loaded_fields())
-        .filter(token_checksum=checksum)
-        .first()
-    )
-    if access_token is not None and seconds:
-        _remember(
-            _entry_key(checksum),
-            _snapshot(access_token),
-            expires_at=access_token.expires.timestamp(),
-            seconds=seconds,
+        .objects.filter(token_checksum=checksum)
+        .values_list(
+            *(_field_name(get_access_token_model(), name) for name in TOKEN_FIELDS),
+            *(
+                f"application__{_field_name(get_application_model(), name)}"
+                for name in APPLICATION_FIELDS
+            ),
+            *(f"user__{name}" for name in user_fields()),
         )
-    return access_token
+    )
+
+
+def _field_name(model, attname: str) -> str:
+    """``user`` for ``user_id``: the name a lookup follows; other fields' names are their own."""
+    return next(field.name for field in model._meta.concrete_fields if field.attname == attname)
+
+
+def _entry_from_row(row) -> dict:
+    """A cache entry (what ``_rebuild`` takes) from one of ``_token_rows``."""
+    token_end, application_end = len(TOKEN_FIELDS), len(TOKEN_FIELDS) + len(APPLICATION_FIELDS)
+    token = dict(zip(TOKEN_FIELDS, row[:token_end], strict=True))
+    application = dict(zip(APPLICATION_FIELDS, row[token_end:application_end], strict=True))
+    user = dict(zip(user_fields(), row[application_end:], strict=True))
+    return {
+        "token": token,
+        "application": application if token["application_id"] is not None else None,
+        "user": user if token["user_id"] is not None else None,
+    }
 
 
 def jwt_access_token_live(*, jti: str, expires_at: float) -> bool:
@@ -186,7 +205,6 @@ def jwt_access_token_live(*, jti: str, expires_at: float) -> bool:
     a tombstone answers no; anything else (a miss, a flush, an eviction, a failing cache) asks
     the database.
     """
-    from oauth_portal.server.models import JwtAccessToken
 
     seconds = app_settings.PORTAL_BEARER_CACHE_SECONDS
     key = _jwt_key(jti)
@@ -195,14 +213,16 @@ def jwt_access_token_live(*, jti: str, expires_at: float) -> bool:
         metrics.bearer_cache_count(hit=cached is not None)
         if cached is not None:
             return cached == LIVE
-    live = JwtAccessToken.objects.filter(jti=jti).exists()
+    live = bool(compiled_queries.rows("jwt-live", _jwt_rows, jti=jti))
     if live and seconds:
         _remember(key, LIVE, expires_at=expires_at, seconds=seconds)
     return live
 
 
-def _values(instance, fields) -> dict:
-    return {field: getattr(instance, field) for field in fields}
+def _jwt_rows(*, jti: str):
+    from oauth_portal.server.models import JwtAccessToken
+
+    return JwtAccessToken.objects.filter(jti=jti).values_list("pk")[:1]
 
 
 def _instance(model, values: dict):
@@ -215,17 +235,6 @@ def _instance(model, values: dict):
 def _in_field_order(model, names: tuple[str, ...]) -> tuple[str, ...]:
     """Per process: every check rebuilds the same three models from the same fields."""
     return tuple(field.attname for field in model._meta.concrete_fields if field.attname in names)
-
-
-def _snapshot(access_token) -> dict:
-    """What a bearer check needs, and nothing secret (no password or client-secret hash)."""
-    return {
-        "token": _values(access_token, TOKEN_FIELDS),
-        "application": _values(access_token.application, APPLICATION_FIELDS)
-        if access_token.application_id
-        else None,
-        "user": _values(access_token.user, user_fields()) if access_token.user_id else None,
-    }
 
 
 def _rebuild(entry: dict):
