@@ -5,12 +5,14 @@ DOT's view reads the token (with its whole user and application rows), and our a
 indexed query, compiled once per process, reads the few columns every part of the answer
 needs, and every part takes that one instance. It reads the database, not the token cache: the
 answer names the user (``username``, when ``profile`` was granted) as the account is now, and
-the cache never holds that. A token deleted a moment ago (revoked) is simply not found.
+the cache never holds that. A token deleted a moment ago (revoked) is simply not found, and a
+token of a user deactivated since is inactive, as the bearer check refuses it.
 """
 
 import calendar
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from oauth_portal.server import compiled_queries
@@ -28,7 +30,7 @@ def introspected_token(token_value: str):
     )
     if not found:
         return None
-    *token_values, client_id, username = found[0]
+    *token_values, client_id, username, is_active = found[0]
     token = dict(zip(TOKEN_COLUMNS, token_values, strict=True))
     access_token = _instance(get_access_token_model(), token)
     if token["application_id"] is not None:
@@ -37,9 +39,10 @@ def introspected_token(token_value: str):
         )
     if token["user_id"] is not None:
         user_model = get_user_model()
-        access_token.user = _instance(
-            user_model, {"pk": token["user_id"], user_model.USERNAME_FIELD: username}
-        )
+        user = {"pk": token["user_id"], user_model.USERNAME_FIELD: username}
+        if _has_is_active(user_model):
+            user["is_active"] = is_active
+        access_token.user = _instance(user_model, user)
     return access_token
 
 
@@ -48,9 +51,21 @@ def _token_rows(*, checksum: str):
         get_access_token_model()
         .objects.filter(token_checksum=checksum)
         .values_list(
-            *TOKEN_COLUMNS, "application__client_id", f"user__{get_user_model().USERNAME_FIELD}"
+            *TOKEN_COLUMNS,
+            "application__client_id",
+            f"user__{get_user_model().USERNAME_FIELD}",
+            # A host's user model may have no such field: its users are all active.
+            "user__is_active" if _has_is_active(get_user_model()) else "user_id",
         )
     )
+
+
+def _has_is_active(user_model) -> bool:
+    try:
+        user_model._meta.get_field("is_active")
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 def _instance(model, values: dict):

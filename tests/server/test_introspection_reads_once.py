@@ -94,3 +94,16 @@ def test_no_token_parameter_is_still_dots_invalid_request(client, app):
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+def test_a_token_of_a_user_switched_off_behind_the_apps_back_is_inactive(client, app):
+    """A bulk ``update()`` deactivates without revoking: the bearer check refuses the token that
+    survived, and introspection must not tell a resource server it is active."""
+    user = UserFactory(username="gale")
+    token = mint_access_token(user=user, app=app, scope="colors:read")
+    assert introspect(client, app, token)["active"] is True
+
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+    assert introspect(client, app, token) == {"active": False}
+    assert api_get(client, token).status_code == 401
