@@ -12,19 +12,21 @@ token of a user deactivated since is inactive, as the bearer check refuses it.
 import calendar
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from oauth_portal.server import compiled_queries
-from oauth_portal.server.bearer import token_checksum
+from oauth_portal.server.bearer import token_checksum, user_fields
+from oauth_portal.server.validator_redemption import user_is_active
 
 TOKEN_COLUMNS = ("id", "scope", "expires", "resource", "application_id", "user_id")
 
 
 def introspected_token(token_value: str):
     """The stored access token ``token_value`` names, with its client's id and its user's name
-    loaded (other fields load if read), or None. Compiled once per process (``compiled_queries``)
-    with the checksum as its parameter; the row is read fresh every time."""
+    loaded (other fields load if read), or None, also when its user has been switched off since
+    (a bulk update reaches no token; the bearer check refuses such a token too, and DOT would
+    answer active). Compiled once per process (``compiled_queries``) with the checksum as its
+    parameter; the row is read fresh every time."""
     found = compiled_queries.values(
         "introspected-token", _token_rows, checksum=token_checksum(token_value)
     )
@@ -40,9 +42,11 @@ def introspected_token(token_value: str):
     if token["user_id"] is not None:
         user_model = get_user_model()
         user = {"pk": token["user_id"], user_model.USERNAME_FIELD: username}
-        if _has_is_active(user_model):
+        if "is_active" in user_fields():
             user["is_active"] = is_active
         access_token.user = _instance(user_model, user)
+        if not user_is_active(access_token.user):
+            return None
     return access_token
 
 
@@ -55,17 +59,9 @@ def _token_rows(*, checksum: str):
             "application__client_id",
             f"user__{get_user_model().USERNAME_FIELD}",
             # A host's user model may have no such field: its users are all active.
-            "user__is_active" if _has_is_active(get_user_model()) else "user_id",
+            "user__is_active" if "is_active" in user_fields() else "user_id",
         )
     )
-
-
-def _has_is_active(user_model) -> bool:
-    try:
-        user_model._meta.get_field("is_active")
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 def _instance(model, values: dict):

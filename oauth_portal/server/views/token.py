@@ -175,10 +175,6 @@ class IntrospectTokenView(
         access_token = introspection.introspected_token(token_value)
         if access_token is None or not access_token.is_valid():
             return JsonResponse({"active": False})
-        if access_token.user_id is not None and not getattr(access_token.user, "is_active", True):
-            # DOT would answer active; the bearer check refuses such a token (a user switched
-            # off by a bulk update, whose tokens the deactivation did not reach).
-            return JsonResponse({"active": False})
         answer = introspection.active_token_answer(access_token)
         if not introspection_allowed(client=self.request.portal_client, answer=answer):
             return JsonResponse({"active": False})
