@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oauth_portal.audit.client_address import client_ip_address
+from oauth_portal.db import compiled_writes
 
 # Keys that must never reach an audit event or a log line, whoever passes them in.
 SECRET_DETAIL_KEYS = frozenset(
@@ -52,7 +53,7 @@ class AuditEventManager(models.Manager):
         """
         ip_address, user_agent = request_origin(request)
         safe_details = {k: v for k, v in details.items() if k not in SECRET_DETAIL_KEYS}
-        return self.create(
+        audit_event = self.model(
             type=event,
             actor=_real_user(actor),
             user=_real_user(user),
@@ -61,6 +62,8 @@ class AuditEventManager(models.Manager):
             user_agent=user_agent,
             details=safe_details,
         )
+        compiled_writes.insert(audit_event)  # every token issued writes one: compiled once
+        return audit_event
 
     def record_admin_action(
         self, *, actor, action: str, request=None, application=None, user=None, **details: Any

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Subquery, Value
 
-from oauth_portal.server import compiled_queries, roles
+from oauth_portal.db import compiled_queries
+from oauth_portal.server import roles
 from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
 from oauth_portal.server.offline_access import OFFLINE_ACCESS
 from oauth_portal.server.publishing import GRANTABLE_SCOPES

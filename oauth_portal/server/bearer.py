@@ -42,8 +42,9 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
+from oauth_portal.db import compiled_queries
 from oauth_portal.observability import metrics
-from oauth_portal.server import app_settings, cache_breaker, compiled_queries
+from oauth_portal.server import app_settings, cache_breaker
 
 logger = logging.getLogger(__name__)
 

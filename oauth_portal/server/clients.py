@@ -9,7 +9,8 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import app_settings, compiled_queries
+from oauth_portal.db import compiled_queries
+from oauth_portal.server import app_settings
 from oauth_portal.server.models import (
     ApiResource,
     Application,

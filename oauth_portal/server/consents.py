@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.db import compiled_writes
 from oauth_portal.server.models import (
     Application,
     Consent,
@@ -121,8 +122,8 @@ def consent_grant(
 def consent_touch(*, user, application: Application) -> None:
     """Note that the app used the user's consent (a token was issued or refreshed)."""
     if user is not None and getattr(user, "pk", None):
-        Consent.objects.filter(user=user, application=application).update(
-            last_used_at=timezone.now()
+        compiled_writes.update(
+            Consent, {"user": user, "application": application}, last_used_at=timezone.now()
         )
 
 

@@ -14,7 +14,7 @@ import calendar
 from django.contrib.auth import get_user_model
 from oauth2_provider.models import get_access_token_model, get_application_model
 
-from oauth_portal.server import compiled_queries
+from oauth_portal.db import compiled_queries
 from oauth_portal.server.bearer import token_checksum, user_fields
 from oauth_portal.server.validator_redemption import user_is_active
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.contrib.auth import get_user_model
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from jwcrypto import jwt
@@ -39,6 +39,9 @@ LOGOUT_TOKEN_LIFETIME_SECONDS = 120
 RETRY_DELAYS_SECONDS = (30, 120, 600, 3600)
 # A claimed try that never finished (its worker died) is free again after this long.
 CLAIM_SECONDS = 60
+# A write the database refused because it was busy (SQLite's "table is locked") is tried again
+# after these pauses: the outcome of a POST already made must not be lost to a passing lock.
+BUSY_DATABASE_PAUSES_SECONDS = (0.05, 0.2, 0.5)
 
 
 def notifications_enqueue(*, applications, issuer: str, subject: str, sid: str) -> list[int]:
@@ -88,13 +91,23 @@ def notifications_send(*, ids: list[int] | None = None) -> tuple[int, int]:
 def notification_send(notification: LogoutNotification) -> bool | None:
     """One try: True delivered, False failed (retried later or given up), None when another
     worker holds it."""
-    if not _claim(notification):
+    if not _when_the_database_is_free(_claim, notification):
         return None
     problem = post_logout_token(
         notification.application.backchannel_logout_uri, logout_token(notification)
     )
-    _record_outcome(notification, problem)
+    _when_the_database_is_free(_record_outcome, notification, problem)
     return problem is None
+
+
+def _when_the_database_is_free(write, *args):
+    """``write(*args)``, tried again while the database answers that it is busy."""
+    for pause in BUSY_DATABASE_PAUSES_SECONDS:
+        try:
+            return write(*args)
+        except OperationalError:
+            time.sleep(pause)
+    return write(*args)
 
 
 def _claim(notification: LogoutNotification) -> bool:

@@ -17,6 +17,7 @@ from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.db import compiled_writes
 from oauth_portal.server import (
     bearer,
     client_id_documents,
@@ -185,8 +186,10 @@ class PortalOAuth2Validator(AllowListRechecks, GrantRedemption, IdTokenSignIn, O
         issued_tokens.access_token_issued(access_token)
         claims = getattr(request, "jwt_access_token_claims", None)
         if claims is not None:
-            JwtAccessToken.objects.create(
-                access_token=access_token, jti=claims["jti"], expires=access_token.expires
+            compiled_writes.insert(
+                JwtAccessToken(
+                    access_token=access_token, jti=claims["jti"], expires=access_token.expires
+                )
             )
         return access_token
 

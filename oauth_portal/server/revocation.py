@@ -14,7 +14,7 @@ from oauth2_provider.models import (
     revoke_access_token,
 )
 
-from oauth_portal.server import compiled_queries
+from oauth_portal.db import compiled_queries
 from oauth_portal.server.bearer import token_checksum
 
 

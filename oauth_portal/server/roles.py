@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import compiled_queries
+from oauth_portal.db import compiled_queries
 from oauth_portal.server.models import ApiResource, Role, RoleAssignment, Scope
 
 

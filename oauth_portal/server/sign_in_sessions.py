@@ -23,7 +23,8 @@ from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.settings import oauth2_settings
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import compiled_queries, logout_notifications, offline_access
+from oauth_portal.db import compiled_queries, compiled_writes
+from oauth_portal.server import logout_notifications, offline_access
 from oauth_portal.server.models import (
     Application,
     LogoutNotification,
@@ -70,8 +71,11 @@ def session_client_link_family(*, code: str, token_family, scopes) -> None:
     """Tie the refresh-token family a code started to the code's session, so refreshed ID
     tokens carry the same ``sid`` and ending the session ends the family, unless the user
     granted ``offline_access``."""
-    SessionClient.objects.filter(code_checksum=_checksum(code)).update(
-        token_family=token_family, outlives_sign_in=offline_access.outlives_sign_in(scopes)
+    compiled_writes.update(
+        SessionClient,
+        {"code_checksum": _checksum(code)},
+        token_family=token_family,
+        outlives_sign_in=offline_access.outlives_sign_in(scopes),
     )
 
 

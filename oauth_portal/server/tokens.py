@@ -15,6 +15,7 @@ from oauth2_provider.models import (
 )
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.db import compiled_writes
 from oauth_portal.server.bearer import token_checksum
 from oauth_portal.server.models import (
     Application,
@@ -50,7 +51,8 @@ def authorization_code_redeemed(
             .values_list("token_family", flat=True)
             .first()
         )
-    RedeemedCode.objects.create(
+    compiled_writes.insert_row(
+        RedeemedCode,
         code_checksum=token_checksum(code),
         application=application,
         user=user,

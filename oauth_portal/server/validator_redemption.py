@@ -21,7 +21,9 @@ from oauth2_provider.models import (
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors, utils
 
-from oauth_portal.server import bearer, compiled_queries, sign_in_sessions, tokens
+from oauth_portal.db import compiled_queries, compiled_writes
+from oauth_portal.server import bearer, sign_in_sessions, tokens
+from oauth_portal.server.models import GrantSignIn
 from oauth_portal.server.validator_id_tokens import grant_sign_in_methods
 
 
@@ -140,10 +142,13 @@ class GrantRedemption:
         return None
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
-        """Delete the code's row that ``validate_code`` locked and read (DOT finds it again)."""
+        """Delete the code's row that ``validate_code`` locked and read (DOT finds it again),
+        with its sign-in record, by key (held back to the end of the token request)."""
         if grant := self._redeeming_grant(request, code):
-            _, deleted = grant.delete()
-            if deleted.get(grant._meta.label):
+            grant_key = GrantSignIn._meta.get_field("grant")
+            compiled_writes.delete(GrantSignIn, {"grant": grant})
+            deleted = compiled_writes.delete(type(grant), {"pk": grant.pk}, cleared=(grant_key,))
+            if deleted != 0:  # 1, or None: held back, on the row this transaction has locked
                 return
             raise errors.InvalidGrantError(request=request)
         super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
@@ -220,7 +225,7 @@ class GrantRedemption:
             refresh_token.access_token.delete()
         refresh_token.access_token = None
         refresh_token.revoked = timezone.now()
-        refresh_token.save(update_fields=["access_token", "revoked", "updated"])
+        compiled_writes.save_fields(refresh_token, "access_token", "revoked", "updated")
         request.refresh_token_instance = None  # as DOT leaves it once the old token is revoked
         access_token = self._create_access_token(
             expires, request, token, source_refresh_token=refresh_token

@@ -5,7 +5,7 @@ suspended app are refused at once, and a check costs one query."""
 import pytest
 from oauth2_provider.models import get_access_token_model
 
-from oauth_portal.server import compiled_queries
+from oauth_portal.db import compiled_queries
 from tests.oauth_helpers import basic_auth, mint_access_token
 
 pytestmark = pytest.mark.django_db

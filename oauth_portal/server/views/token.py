@@ -14,6 +14,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
 from oauthlib.common import Request as OAuthlibRequest
 
+from oauth_portal.db import compiled_writes
 from oauth_portal.observability import metrics
 from oauth_portal.server import (
     bearer,
@@ -59,7 +60,7 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
         # DOT routes the device grant around oauthlib (a 500 on a missing device_code, a 404
         # on an unknown one, no slow_down); every grant goes to oauthlib here, the device
         # grant's rules in device_flow.device_grant_poll.
-        with transaction.atomic():
+        with transaction.atomic(), compiled_writes.batched():
             response = self.authorization_flow_token_response(request)
         response["Cache-Control"] = "no-store"
         # A device politely polling (RFC 8628 §3.5) is waiting, not refused: a building full of

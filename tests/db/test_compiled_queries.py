@@ -1,4 +1,4 @@
-"""Queries compiled once per process (oauth_portal/server/compiled_queries.py) answer each call's
+"""Queries compiled once per process (oauth_portal/db/compiled_queries.py) answer each call's
 own parameters, read fresh, and convert columns as the ORM would."""
 
 from datetime import datetime
@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from oauth2_provider.models import get_access_token_model
 
-from oauth_portal.server import compiled_queries
+from oauth_portal.db import compiled_queries
 from tests.oauth_helpers import mint_access_token
 
 pytestmark = pytest.mark.django_db

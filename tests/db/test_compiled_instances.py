@@ -6,7 +6,8 @@ import pytest
 from django.db import transaction
 from oauth2_provider.models import get_grant_model, get_refresh_token_model
 
-from oauth_portal.server import compiled_queries, sign_in_sessions
+from oauth_portal.db import compiled_queries
+from oauth_portal.server import sign_in_sessions
 from oauth_portal.server.clients import application_for_client_id
 from oauth_portal.server.validator_redemption import _code_rows, _refresh_token_rows
 from tests.factories import ApplicationFactory
