@@ -13,11 +13,11 @@ included), typed ``at+jwt`` so an ID token can never pass for one, and carries `
 revocation, refresh and the admin treat both formats alike; its ``jti`` is kept in
 ``apis.JwtAccessToken``, whose row dies with the token on every revocation path.
 
-This module is DOT's ``ACCESS_TOKEN_GENERATOR`` (refresh tokens keep oauthlib's random
-generator) and the verifier the APIs use: signature, type, issuer, audience, expiry, and whether
-the ``jti``'s row still exists (``oauth_portal.bearer``: no query while the token cache holds its
-"live" mark, one indexed query otherwise). A token deactivated with its user is refused the same
-way: deactivation deletes the row.
+This module is DOT's ``ACCESS_TOKEN_GENERATOR`` and ``REFRESH_TOKEN_GENERATOR`` (``random_token``
+for opaque tokens and every refresh token) and the verifier the APIs use: signature, type,
+issuer, audience, expiry, and whether the ``jti``'s row still exists (``oauth_portal.bearer``:
+no query while the token cache holds its "live" mark, one indexed query otherwise). A token
+deactivated with its user is refused the same way: deactivation deletes the row.
 """
 
 import base64
@@ -34,7 +34,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
-from oauthlib.oauth2.rfc6749.tokens import random_token_generator
 
 from oauth_portal.server import bearer, registry, signing_keys, token_claims
 
@@ -45,12 +44,22 @@ UNKNOWN_KID_RELOAD_SECONDS = 5.0
 # --- Issuing ------------------------------------------------------------------------------------
 
 
+def random_token(request, refresh_token: bool = False) -> str:
+    """An opaque token: 256 random bits, URL-safe base64 (43 characters).
+
+    oauthlib's generator draws 30 characters one by one from the system's random source: 30
+    ``getrandbits`` calls, each reading the kernel's pool, for 178 bits. This reads once, for
+    more bits, from the same source (``secrets``).
+    """
+    return secrets.token_urlsafe(32)
+
+
 def generate_access_token(request, refresh_token: bool = False) -> str:
     """DOT's ACCESS_TOKEN_GENERATOR: a JWT for JWT-format APIs, a random string otherwise."""
     audiences = token_audiences(request)
     apis = registry.apis_named(audiences)
     if not apis or len(apis) != len(audiences) or not all(api.uses_jwt for api in apis):
-        return random_token_generator(request)
+        return random_token(request)
     request.resource = audiences  # DOT records it on the token: introspection shows ``aud``
     claims = access_token_claims(request, audiences)
     request.jwt_access_token_claims = claims
@@ -111,7 +120,8 @@ def _b64decode(text: str) -> bytes:
 
 
 def _json(value) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    # default=str, as DOT encodes ID token claims: a custom claim may be a date or a UUID.
+    return json.dumps(value, separators=(",", ":"), default=str).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=8)
@@ -120,10 +130,11 @@ def _private_key(pem: str) -> tuple[str, rsa.RSAPrivateKey]:
     return jwk_from_pem(pem).thumbprint(), key
 
 
-def sign(claims: dict) -> str:
+def sign(claims: dict, *, typ: str = "at+jwt") -> str:
+    """A compact RS256 JWS with the server's current key (also what ID tokens are signed with)."""
     kid, key = _private_key(signing_keys.current_private_key_pem())
     signing_input = (
-        _b64(_json({"alg": "RS256", "typ": "at+jwt", "kid": kid})) + "." + _b64(_json(claims))
+        _b64(_json({"alg": "RS256", "typ": typ, "kid": kid})) + "." + _b64(_json(claims))
     )
     signature = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
     return signing_input + "." + _b64(signature)

@@ -144,7 +144,7 @@ OAUTH2_PROVIDER = {
     ),
     # RFC 9068 JWT access tokens for the APIs that choose them; refresh tokens stay random.
     "ACCESS_TOKEN_GENERATOR": "oauth_portal.server.access_tokens.generate_access_token",
-    "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
+    "REFRESH_TOKEN_GENERATOR": "oauth_portal.server.access_tokens.random_token",
     "OIDC_ENABLED": True,
     # No OIDC_RSA_PRIVATE_KEY / _KEYS_INACTIVE: the signing keys live in the database
     # (portal_server.SigningKey) and reach DOT through our Application.jwk_key and JWKS view.

@@ -2,15 +2,14 @@
 
 Each override calls DOT's own implementation and adds one rule or one audit event around it;
 redeeming a code or a refresh token is in ``validator_redemption.py``, the allow-list re-checks
-in ``validator_allow_list.py``, the ID token's sign-in claims in ``validator_id_tokens.py``.
+in ``validator_allow_list.py``, the ID token's sign-in claims in ``validator_id_tokens.py``, and
+the token rows are written by ``validator_token_rows.py``.
 
 Two rules hold at every step that mints from an earlier grant (code redemption, refresh), not
 only at the authorization request: the user must still be active (DOT never checks), and the
 client's allow-list (``Application.allowed_scopes``, and the APIs those scopes belong to for
 RFC 8707 ``resource``) is read again, because an admin may have narrowed it since.
 """
-
-from contextvars import ContextVar
 
 from django.db import router, transaction
 from oauth2_provider.models import get_access_token_model
@@ -37,13 +36,12 @@ from oauth_portal.server.models import GrantSignIn, JwtAccessToken
 from oauth_portal.server.validator_allow_list import AllowListRechecks
 from oauth_portal.server.validator_id_tokens import IdTokenSignIn
 from oauth_portal.server.validator_redemption import GrantRedemption, user_is_active
-
-# (signed ID token, its IDToken row) for the ``_create_access_token`` call running in this thread
-# or task; see ``PortalOAuth2Validator._create_access_token``.
-_signed_id_token: ContextVar[tuple] = ContextVar("portal_signed_id_token", default=(None, None))
+from oauth_portal.server.validator_token_rows import CompiledTokenRows
 
 
-class PortalOAuth2Validator(AllowListRechecks, GrantRedemption, IdTokenSignIn, OAuth2Validator):
+class PortalOAuth2Validator(
+    AllowListRechecks, GrantRedemption, IdTokenSignIn, CompiledTokenRows, OAuth2Validator
+):
     def get_additional_claims(self):
         """OpenID claims; DOT releases each only when its scope (profile, email) was granted."""
         return {
@@ -141,15 +139,6 @@ class PortalOAuth2Validator(AllowListRechecks, GrantRedemption, IdTokenSignIn, O
             GrantSignIn.objects.create(grant=grant, methods=methods)
         return grant
 
-    def _load_id_token(self, token):
-        """DOT reads back the ID token it has just signed (to link the access token to it) by
-        verifying it and querying its row: the row is already at hand. Any other ID token (an
-        ``id_token_hint``) is verified as DOT does."""
-        signed, row = _signed_id_token.get()
-        if token == signed:
-            return row
-        return super()._load_id_token(token)
-
     def _load_access_token(self, token):
         """Every bearer check (userinfo, the APIs) finds the token through the token cache."""
         return bearer.access_token_for(token)
@@ -174,15 +163,9 @@ class PortalOAuth2Validator(AllowListRechecks, GrantRedemption, IdTokenSignIn, O
         return super().get_userinfo_claims(request)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
-        # DOT calls ``_load_id_token(token)`` from here without the request, so the ID token
-        # signed for this request reaches it through a context variable, set for this call only.
-        context = _signed_id_token.set(getattr(request, "portal_signed_id_token", (None, None)))
-        try:
-            access_token = super()._create_access_token(
-                expires, request, token, source_refresh_token=source_refresh_token
-            )
-        finally:
-            _signed_id_token.reset(context)
+        access_token = super()._create_access_token(
+            expires, request, token, source_refresh_token=source_refresh_token
+        )
         issued_tokens.access_token_issued(access_token)
         claims = getattr(request, "jwt_access_token_claims", None)
         if claims is not None:

@@ -1,19 +1,19 @@
 """The access token is linked to the ID token signed for *its* request.
 
-DOT shares one validator instance across threads, so the ID token just signed travels on the
-oauthlib request (and, for DOT's ``_load_id_token`` call that gets no request, a context
-variable set for that call only), never on the validator.
+DOT shares one validator instance across threads, so the ID token just signed (and its row)
+travels on the oauthlib request, never on the validator (validator_token_rows.py).
 """
 
 import threading
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
+from oauth_portal.db import compiled_writes
+from oauth_portal.server import issued_tokens
 from oauth_portal.server.oauth2_validators import PortalOAuth2Validator
 from tests.factories import UserFactory
 
@@ -68,11 +68,11 @@ def test_two_threads_signing_at_once_each_link_their_own(app, user, reverified, 
     tokens = [sign(validator, request) for request in requests]
     both_inside = threading.Barrier(2)
 
-    def dot_create_access_token(self, expires, request, token, source_refresh_token=None):
-        both_inside.wait(timeout=5)  # each thread reads back once both have signed
-        return SimpleNamespace(id_token=self._load_id_token(token["id_token"]))
+    def insert(access_token):  # each thread writes its row once both are inside, no database
+        both_inside.wait(timeout=5)
 
-    monkeypatch.setattr(OAuth2Validator, "_create_access_token", dot_create_access_token)
+    monkeypatch.setattr(compiled_writes, "insert", insert)
+    monkeypatch.setattr(issued_tokens, "access_token_issued", lambda access_token: None)
     linked = {}
 
     def link(n):

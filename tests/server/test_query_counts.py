@@ -85,14 +85,14 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
     # The code's row is read once, locked, with its user, its sign-in record (amr) and its
     # sign-in session (the ID token's sid), and every later question about it is answered from
     # that row (validator_redemption.py); 1 re-reads the client's allow-list together with the
-    # scopes the user's roles withhold; the ID token (in DOT's savepoint, 3), the access and
+    # scopes the user's roles withhold; the ID token (without DOT's savepoint), the access and
     # refresh tokens, the family's tie to the session, the redeemed-code record, the consent's
     # last use and the audit event; the code is deleted from the row already read (2: its
     # sign-in record with it); 2 for the rate limiter on the database cache and 2 for the
     # test's savepoint. No savepoint around the tokens, no read-back for DOT's signal. On
     # PostgreSQL the five writes nothing reads back (the session tie, the redeemed code, the
     # consent, the code's two deletes) go in one round trip (compiled_writes.batched).
-    assert large <= (14 if connection.vendor == "postgresql" else 18)
+    assert large <= (12 if connection.vendor == "postgresql" else 16)
 
 
 def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
@@ -117,12 +117,12 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
     # The refresh token's rows are read once, locked, with its user, client and access token;
     # 1 re-reads the client's allow-list together with the scopes the user's roles withhold
     # (APIs that enforce roles), 1 finds the family's sign-in session (the ID token's sid)
-    # together with the family's sign-in methods (amr); the ID token (in DOT's savepoint, 3);
+    # together with the family's sign-in methods (amr); the ID token (no savepoint);
     # the old access token is deleted (3: its JWT record, its link, its row) and the refresh
     # token marked revoked on the row already locked; the new pair, the consent's last use, the
     # audit event; 2 for the rate limiter on the database cache and 2 for the test's savepoint.
     # On PostgreSQL the refresh token's revocation and the consent's last use go together.
-    assert late <= (18 if connection.vendor == "postgresql" else 19)
+    assert late <= (16 if connection.vendor == "postgresql" else 17)
 
 
 # Introspection reads the token once, with its client's id and its user's name, for DOT's fields
