@@ -40,6 +40,7 @@ class _Building:
     """What ``ModelIterable`` derives from a compiled query to turn its rows into instances."""
 
     model: type
+    converters: dict  # for the selected columns, as ``results_iter`` would derive them per call
     init_list: list[str]
     start: int
     end: int
@@ -89,9 +90,11 @@ def instances(name: str, build: Callable[..., QuerySet], **params: Key) -> list:
     if compiled is _UNCACHEABLE:
         return list(build(**params))
     built = compiled.building
-    fetched = _execute(compiled, params)
+    rows = _execute(compiled, params)
+    if built.converters:
+        rows = compiled.compiler.apply_converters(rows, built.converters)
     objects = []
-    for row in compiled.compiler.results_iter(results=[fetched]):
+    for row in rows:
         obj = built.model.from_db(compiled.using, built.init_list, row[built.start : built.end])
         for populator in built.populators:
             populator.populate(row, obj)
@@ -161,8 +164,10 @@ def _building(compiler, using: str) -> _Building:
     select, klass_info = compiler.select, compiler.klass_info
     fields = klass_info["select_fields"]
     start, end = fields[0], fields[-1] + 1
+    columns = [column for column, _, _ in select[: compiler.col_count]]
     return _Building(
         model=klass_info["model"],
+        converters=compiler.get_converters(columns),
         init_list=[column[0].target.attname for column in select[start:end]],
         start=start,
         end=end,

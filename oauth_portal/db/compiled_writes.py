@@ -7,13 +7,16 @@ cost some 0.2-0.4 ms of CPU to build and compile, and each was a round trip of i
 
 ``insert`` saves a new instance as ``Model.save`` does (``pre_save``/``post_save`` sent, the
 returned id set, converters applied) with its ``INSERT`` compiled once per model. ``update``,
-``delete`` and ``insert_row`` write by plain equality on columns. Inside ``batched()`` (the
-token endpoint's transaction) the last three are held back and sent at the end in one round trip
-on PostgreSQL (several statements in one ``execute``, which its client-side binding cursor
-allows) and one after the other elsewhere; without a batch they run at once.
+``save_fields`` and ``delete`` write by plain equality on columns. Inside
+``batched()`` (the token endpoint's transaction) these, and an ``insert(obj, hold=True)`` (the
+audit event), are held back and sent at the end in one round trip on PostgreSQL (several
+statements in one ``execute``, which its client-side binding cursor allows; each statement's
+result is read in turn, so a held insert still gets its id) and one after the other elsewhere;
+without a batch they run at once.
 
-Only writes that nothing in the same request reads back may be held back, and a held-back write
-reports no row count. Every value is still a bound parameter. Whatever the fast path cannot do
+Only writes that nothing in the same request reads back may be held back; a held-back write
+reports no row count, and a held insert gets its id and its ``post_save`` when the batch is
+sent. Every value is still a bound parameter. Whatever the fast path cannot do
 exactly as the ORM would (a model with parents, an expression, a ``None`` key, a database that
 cannot return the new id, a receiver of delete signals) goes through the ORM.
 """
@@ -38,6 +41,16 @@ _held: ContextVar[dict[str, list] | None] = ContextVar("compiled_writes_held", d
 
 
 @dataclass(frozen=True)
+class _Write:
+    """One held-back statement; for an insert, the instance its returned columns belong to."""
+
+    sql: str
+    params: list
+    obj: Model | None = None
+    plan: "_Insert | None" = None
+
+
+@dataclass(frozen=True)
 class _Insert:
     sql: str
     fields: list
@@ -46,53 +59,42 @@ class _Insert:
     converters: dict
 
 
-def insert(obj: Model) -> None:
-    """Save the new instance ``obj`` as ``obj.save()`` would, and at once."""
+def insert(obj: Model, *, hold: bool = False) -> None:
+    """Save the new instance ``obj`` as ``obj.save()`` would: at once, or with ``hold`` inside
+    a batch, with the batch (its id set and ``post_save`` sent then; ``pre_save`` now)."""
     model = obj.__class__
     using = router.db_for_write(model, instance=obj)
     plan = _insert_plan(model, using)
     if plan is _UNSUPPORTED or not obj._state.adding or obj.pk is not None:
+        _send_held(using)
         obj.save(using=using)
         return
     obj._prepare_related_fields_for_save(operation_name="save")
     pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    held = _held.get() if hold else None
     with transaction.mark_for_rollback_on_error(using=using):
         values = [field.pre_save(obj, add=True) for field in plan.fields]
         if any(hasattr(value, "resolve_expression") for value in values):
+            _send_held(using)
             manager, fields, returning = model._base_manager, plan.fields, plan.returning
-            returned = obj._do_insert(manager, using, fields, returning, False)
+            returned = obj._do_insert(manager, using, fields, returning, False)[0]
+        elif held is not None:
+            params = _insert_params(plan, using, values)
+            held.setdefault(using, []).append(_Write(plan.sql, params, obj, plan))
+            return
         else:
             returned = _run_insert(plan, using, values)
-    for value, field in zip(returned[0], plan.returning, strict=True):
+    _inserted(obj, plan, using, returned)
+
+
+def _inserted(obj: Model, plan: "_Insert", using: str, returned) -> None:
+    for value, field in zip(returned, plan.returning, strict=True):
         setattr(obj, field.attname, value)
     obj._state.db = using
     obj._state.adding = False
     post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+        sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
     )
-
-
-def insert_row(model: type[Model], **values) -> None:
-    """Write a new row that nobody reads back in this request: held back in a batch."""
-    obj = model(**values)
-    using = router.db_for_write(model, instance=obj)
-    plan = _insert_plan(model, using)
-    held = _held.get()
-    if held is None or plan is _UNSUPPORTED or _save_receivers(model):
-        _send_held(using)
-        insert(obj)
-        return
-    obj._prepare_related_fields_for_save(operation_name="save")
-    connection = connections[using]
-    prepared = []
-    for field in plan.fields:
-        value = field.pre_save(obj, add=True)
-        if hasattr(value, "resolve_expression"):
-            _send_held(using)
-            insert(obj)
-            return
-        prepared.append(field.get_db_prep_save(value, connection=connection))
-    held.setdefault(using, []).append((plan.sql, prepared))
 
 
 def update(model: type[Model], where: dict, **values) -> int | None:
@@ -153,7 +155,8 @@ def delete(model: type[Model], where: dict, *, cleared: tuple = ()) -> int | Non
 
 @contextmanager
 def batched() -> Iterator[None]:
-    """Hold back ``update``, ``delete`` and ``insert_row`` until the block ends, then send them.
+    """Hold back ``update``, ``save_fields``, ``delete`` and ``insert(hold=True)`` until the block
+    ends, then send them.
 
     Use inside the transaction the writes belong to; if the block raises, they are dropped with
     the rest of the transaction's work.
@@ -178,7 +181,7 @@ def _send_held(using: str) -> None:
 def _write(using: str, sql: str, params: list) -> int | None:
     held = _held.get()
     if held is not None:
-        held.setdefault(using, []).append((sql, params))
+        held.setdefault(using, []).append(_Write(sql, params))
         return None
     with transaction.mark_for_rollback_on_error(using=using):
         with connections[using].cursor() as cursor:
@@ -186,15 +189,26 @@ def _write(using: str, sql: str, params: list) -> int | None:
             return cursor.rowcount
 
 
-def _send(using: str, writes: list) -> None:
+def _send(using: str, writes: list[_Write]) -> None:
+    """Run ``writes`` in order (on PostgreSQL as one ``execute``, each statement's result read
+    in turn), then finish the held inserts: their returned ids, then their ``post_save``."""
     connection = connections[using]
+    returned = []
     with transaction.mark_for_rollback_on_error(using=using):
         with connection.cursor() as cursor:
-            if _several_statements_at_once(connection) and len(writes) > 1:
-                cursor.execute("; ".join(sql for sql, _ in writes), sum((p for _, p in writes), []))
-                return
-            for sql, params in writes:
-                cursor.execute(sql, params)
+            together = _several_statements_at_once(connection) and len(writes) > 1
+            if together:
+                params = [param for write in writes for param in write.params]
+                cursor.execute("; ".join(write.sql for write in writes), params)
+            for index, write in enumerate(writes):
+                if together and index:
+                    cursor.nextset()
+                elif not together:
+                    cursor.execute(write.sql, write.params)
+                if write.obj is not None:
+                    returned.append((write, _converted(write.plan, cursor.fetchone())))
+    for write, row in returned:
+        _inserted(write.obj, write.plan, using, row)
 
 
 def _several_statements_at_once(connection) -> bool:
@@ -203,18 +217,25 @@ def _several_statements_at_once(connection) -> bool:
     return connection.vendor == "postgresql" and not options.get("server_side_binding")
 
 
-def _run_insert(plan: _Insert, using: str, values: list) -> list:
+def _insert_params(plan: _Insert, using: str, values: list) -> list:
     connection = connections[using]
-    params = [
+    return [
         field.get_db_prep_save(value, connection=connection)
         for field, value in zip(plan.fields, values, strict=True)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql, params)
-        returned = [connection.ops.fetch_returned_insert_columns(cursor, ())]
-    if plan.converters:
-        returned = [list(row) for row in plan.compiler.apply_converters(returned, plan.converters)]
-    return returned
+
+
+def _run_insert(plan: _Insert, using: str, values: list) -> list:
+    with connections[using].cursor() as cursor:
+        cursor.execute(plan.sql, _insert_params(plan, using, values))
+        return _converted(plan, cursor.fetchone())
+
+
+def _converted(plan: _Insert, row) -> list:
+    """The returned columns as the ORM hands them back (``SQLInsertCompiler.execute_sql``)."""
+    if not plan.converters:
+        return list(row)
+    return next(iter(plan.compiler.apply_converters([row], plan.converters)))
 
 
 def _insert_plan(model: type[Model], using: str):

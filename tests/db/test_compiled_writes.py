@@ -12,7 +12,7 @@ from oauth2_provider.models import get_grant_model
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.db import compiled_writes
 from oauth_portal.server.models import Consent, GrantSignIn, RedeemedCode
-from tests.oauth_helpers import get_code
+from tests.oauth_helpers import get_code, redeem
 
 pytestmark = pytest.mark.django_db
 
@@ -137,8 +137,8 @@ def test_held_back_writes_arrive_together_at_the_end_of_the_block(user, app):
         with compiled_writes.batched():
             assert compiled_writes.update(Consent, {"pk": consent.pk}, scope="x") is None
             compiled_writes.update(Consent, {"user": user, "application": app}, scope="y z")
-            compiled_writes.insert_row(
-                RedeemedCode, code_checksum="c" * 64, application=app, user=user
+            compiled_writes.insert(
+                RedeemedCode(code_checksum="c" * 64, application=app, user=user), hold=True
             )
             before = len(sent.captured_queries)
             assert Consent.objects.get().scope == "openid"
@@ -160,9 +160,38 @@ def test_held_back_writes_are_dropped_when_the_block_fails(user, app):
     assert Consent.objects.get().scope == "openid"
 
 
-def test_a_row_someone_listens_for_is_written_at_once_even_in_a_batch(user, app, signals_seen):
-    with compiled_writes.batched():
-        compiled_writes.insert_row(AuditEvent, type=AuditEvent.Type.TOKEN_ISSUED, user=user)
-        assert AuditEvent.objects.filter(user=user).exists()
+def test_a_held_insert_gets_its_id_and_its_signal_when_the_batch_is_sent(user, app, signals_seen):
+    consent = Consent.objects.create(user=user, application=app, scope="openid")
+    held, later = event(user, app), event(None, app, user_agent="second")
 
-    assert signals_seen[-1][0] == "post_save"
+    with CaptureQueriesContext(connection) as sent:
+        with compiled_writes.batched():
+            compiled_writes.update(Consent, {"pk": consent.pk}, scope="x")
+            compiled_writes.insert(held, hold=True)
+            compiled_writes.insert(later, hold=True)
+            assert (held.pk, later.pk) == (None, None)
+            assert [name for name, *_ in signals_seen] == ["pre_save", "pre_save"]
+            assert not AuditEvent.objects.exists()
+
+    assert len(sent.captured_queries) - 1 == (1 if connection.vendor == "postgresql" else 3)
+    assert held.pk is not None and later.pk == held.pk + 1
+    assert held._state.adding is False
+    assert AuditEvent.objects.get(pk=held.pk).details == held.details
+    assert AuditEvent.objects.get(pk=later.pk).user_agent == "second"
+    assert signals_seen[2:] == [("post_save", held.pk, True), ("post_save", later.pk, True)]
+    assert Consent.objects.get().scope == "x"
+
+
+def test_a_token_request_writes_its_audit_event_with_its_other_writes(signed_in, app):
+    code, verifier = get_code(signed_in, app, scope="openid colors:read")
+
+    with CaptureQueriesContext(connection) as sent:
+        response = redeem(signed_in, app, code, verifier)
+
+    assert response.status_code == 200
+    issued = AuditEvent.objects.get(type=AuditEvent.Type.TOKEN_ISSUED)
+    assert issued.details["grant_type"] == "authorization_code"
+    inserts = [q["sql"] for q in sent.captured_queries if "portal_audit_auditevent" in q["sql"]]
+    if connection.vendor == "postgresql":  # its values are bound client-side, into the text
+        [statement] = [sql for sql in inserts if "token.issued" in sql]
+        assert 'DELETE FROM "oauth2_provider_grant"' in statement  # one round trip with it

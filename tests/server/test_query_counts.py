@@ -90,9 +90,10 @@ def test_code_exchange_cost_does_not_grow_with_the_scopes_asked(signed_in, app):
     # last use and the audit event; the code is deleted from the row already read (2: its
     # sign-in record with it); 2 for the rate limiter on the database cache and 2 for the
     # test's savepoint. No savepoint around the tokens, no read-back for DOT's signal. On
-    # PostgreSQL the five writes nothing reads back (the session tie, the redeemed code, the
-    # consent, the code's two deletes) go in one round trip (compiled_writes.batched).
-    assert large <= (12 if connection.vendor == "postgresql" else 16)
+    # PostgreSQL the six writes nothing reads back (the session tie, the redeemed code, the
+    # consent, the audit event, the code's two deletes) go in one round trip
+    # (compiled_writes.batched).
+    assert large <= (11 if connection.vendor == "postgresql" else 16)
 
 
 def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
@@ -121,8 +122,9 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
     # the old access token is deleted (3: its JWT record, its link, its row) and the refresh
     # token marked revoked on the row already locked; the new pair, the consent's last use, the
     # audit event; 2 for the rate limiter on the database cache and 2 for the test's savepoint.
-    # On PostgreSQL the refresh token's revocation and the consent's last use go together.
-    assert late <= (16 if connection.vendor == "postgresql" else 17)
+    # On PostgreSQL the refresh token's revocation, the consent's last use and the audit event go
+    # in one round trip.
+    assert late <= (15 if connection.vendor == "postgresql" else 17)
 
 
 # Introspection reads the token once, with its client's id and its user's name, for DOT's fields
