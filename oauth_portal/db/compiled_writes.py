@@ -16,9 +16,13 @@ without a batch they run at once.
 
 Only writes that nothing in the same request reads back may be held back; a held-back write
 reports no row count, and a held insert gets its id and its ``post_save`` when the batch is
-sent. Every value is still a bound parameter. Whatever the fast path cannot do
-exactly as the ORM would (a model with parents, an expression, a ``None`` key, a database that
-cannot return the new id, a receiver of delete signals) goes through the ORM.
+sent. Writes made at once inside the block (an ``insert`` not held) may reach the database
+before held ones (a write the ORM makes sends what was held first): hold only writes whose order
+against the others does not matter, none that frees or takes a unique key another one needs.
+
+Every value is still a bound parameter. Whatever the fast path cannot do exactly as the ORM
+would (a model with parents, an expression, a ``None`` key, a database that cannot return the
+new id, a receiver of delete signals) goes through the ORM.
 """
 
 from collections.abc import Iterator

@@ -12,13 +12,6 @@ from tests.oauth_helpers import mint_access_token
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def compile_afresh():
-    compiled_queries.forget()
-    yield
-    compiled_queries.forget()
-
-
 def scopes_of(*, checksum: str):
     return get_access_token_model().objects.filter(token_checksum=checksum).values_list("scope")
 

@@ -17,13 +17,6 @@ from tests.oauth_helpers import get_code, redeem
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def compile_afresh():
-    compiled_writes.forget()
-    yield
-    compiled_writes.forget()
-
-
 @pytest.fixture
 def signals_seen():
     seen = []
