@@ -40,7 +40,6 @@ class _Building:
     """What ``ModelIterable`` derives from a compiled query to turn its rows into instances."""
 
     model: type
-    converters: dict  # for the selected columns, as ``results_iter`` would derive them per call
     init_list: list[str]
     start: int
     end: int
@@ -55,7 +54,7 @@ class _Compiled:
     using: str
     locks: bool
     compiler: object
-    converters: dict  # the compiler's: position -> (converters, expression)
+    converters: dict  # the compiler's for every selected column: position -> (converters, expr)
     building: _Building | None = None
 
 
@@ -73,15 +72,7 @@ def values(name: str, build: Callable[..., QuerySet], **params: Key) -> list[lis
     compiled = _compiled_for(("values", name), build, params)
     if compiled is _UNCACHEABLE:
         return [list(row) for row in build(**params)]
-    connection = connections[compiled.using]
-    converted = []
-    for row in _execute(compiled, params):
-        row = list(row)
-        for position, (converters, expression) in compiled.converters.items():
-            for converter in converters:
-                row[position] = converter(row[position], expression, connection)
-        converted.append(row)
-    return converted
+    return list(_converted(compiled, _execute(compiled, params)))
 
 
 def instances(name: str, build: Callable[..., QuerySet], **params: Key) -> list:
@@ -90,11 +81,8 @@ def instances(name: str, build: Callable[..., QuerySet], **params: Key) -> list:
     if compiled is _UNCACHEABLE:
         return list(build(**params))
     built = compiled.building
-    rows = _execute(compiled, params)
-    if built.converters:
-        rows = compiled.compiler.apply_converters(rows, built.converters)
     objects = []
-    for row in rows:
+    for row in _converted(compiled, _execute(compiled, params)):
         obj = built.model.from_db(compiled.using, built.init_list, row[built.start : built.end])
         for populator in built.populators:
             populator.populate(row, obj)
@@ -102,6 +90,13 @@ def instances(name: str, build: Callable[..., QuerySet], **params: Key) -> list:
             setattr(obj, attribute, row[position])
         objects.append(obj)
     return objects
+
+
+def _converted(compiled: _Compiled, rows: list[tuple]):
+    """Rows as lists, each column converted as the ORM converts it (converters derived once)."""
+    if not compiled.converters:
+        return map(list, rows)
+    return compiled.compiler.apply_converters(rows, compiled.converters)
 
 
 def _compiled_for(kind: tuple[str, str], build, params: dict):
@@ -164,10 +159,8 @@ def _building(compiler, using: str) -> _Building:
     select, klass_info = compiler.select, compiler.klass_info
     fields = klass_info["select_fields"]
     start, end = fields[0], fields[-1] + 1
-    columns = [column for column, _, _ in select[: compiler.col_count]]
     return _Building(
         model=klass_info["model"],
-        converters=compiler.get_converters(columns),
         init_list=[column[0].target.attname for column in select[start:end]],
         start=start,
         end=end,

@@ -13,7 +13,6 @@ link-local destination, so a registered URI cannot make us call into our own net
 """
 
 import ipaddress
-import json
 import socket
 import threading
 import time
@@ -26,11 +25,9 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
-from jwcrypto import jwt
-from oauth2_provider.utils import jwk_from_pem
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.server import app_settings, signing_keys
+from oauth_portal.server import access_tokens, app_settings
 from oauth_portal.server.models import LogoutNotification
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -150,7 +147,6 @@ def _record_outcome(notification: LogoutNotification, problem: str | None) -> No
 def logout_token(notification: LogoutNotification) -> str:
     """The logout token (Back-Channel Logout 1.0 §2.4): a JWT signed with our current ID-token
     key, typed ``logout+jwt``, with ``sub`` and ``sid`` and the logout event; never a nonce."""
-    key = jwk_from_pem(signing_keys.current_private_key_pem())
     now = int(time.time())
     claims = {
         "iss": notification.issuer,
@@ -162,10 +158,7 @@ def logout_token(notification: LogoutNotification) -> str:
         "sid": notification.sid,
         "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
     }
-    header = {"typ": "logout+jwt", "alg": "RS256", "kid": key.thumbprint()}
-    token = jwt.JWT(header=json.dumps(header), claims=json.dumps(claims))
-    token.make_signed_token(key)
-    return token.serialize()
+    return access_tokens.sign(claims, typ="logout+jwt")
 
 
 def post_logout_token(uri: str, token: str) -> str | None:
