@@ -108,6 +108,10 @@ else:
     # worker's next request fails once (a 503 with Retry-After: server/database_unavailable.py)
     # and the broken connection is then replaced. Measured in docs/operations.md.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DJANGO_CONN_HEALTH_CHECKS", False)
+    if env_bool("DJANGO_DB_PREPARED_STATEMENTS", True):
+        # The token endpoint's compiled SQL runs as prepared statements (oauth_portal/db/
+        # prepared.py); psycopg's default threshold. Off behind a pooler that cannot carry them.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -27,6 +27,8 @@ from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
+from oauth_portal.db import prepared
+
 _MARK_BASE = -7_391_000_000  # ids no row has: negative, and far from any real one
 _TEXT_MARK = "\x1ecompiled-query-mark-"  # a string no caller passes: a control character
 _UNCACHEABLE = object()
@@ -119,7 +121,7 @@ def _execute(compiled: _Compiled, params: dict) -> list[tuple]:
             "select_for_update cannot be used outside of a transaction."
         )
     bound = [params[value] if is_mark else value for is_mark, value in compiled.slots]
-    with connection.cursor() as cursor:
+    with prepared.cursor(compiled.using) as cursor:
         cursor.execute(compiled.sql, bound)
         return cursor.fetchall()
 

@@ -36,6 +36,8 @@ from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.db.models.sql import InsertQuery
 
+from oauth_portal.db import prepared
+
 _UNSUPPORTED = object()
 _inserts: dict[tuple, object] = {}
 _statements: dict[tuple, str] = {}
@@ -188,7 +190,7 @@ def _write(using: str, sql: str, params: list) -> int | None:
         held.setdefault(using, []).append(_Write(sql, params))
         return None
     with transaction.mark_for_rollback_on_error(using=using):
-        with connections[using].cursor() as cursor:
+        with prepared.cursor(using) as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
 
@@ -198,9 +200,9 @@ def _send(using: str, writes: list[_Write]) -> None:
     in turn), then finish the held inserts: their returned ids, then their ``post_save``."""
     connection = connections[using]
     returned = []
+    together = _several_statements_at_once(connection) and len(writes) > 1
     with transaction.mark_for_rollback_on_error(using=using):
-        with connection.cursor() as cursor:
-            together = _several_statements_at_once(connection) and len(writes) > 1
+        with connection.cursor() if together else prepared.cursor(using) as cursor:
             if together:
                 params = [param for write in writes for param in write.params]
                 cursor.execute("; ".join(write.sql for write in writes), params)
@@ -230,7 +232,7 @@ def _insert_params(plan: _Insert, using: str, values: list) -> list:
 
 
 def _run_insert(plan: _Insert, using: str, values: list) -> list:
-    with connections[using].cursor() as cursor:
+    with prepared.cursor(using) as cursor:
         cursor.execute(plan.sql, _insert_params(plan, using, values))
         return _converted(plan, cursor.fetchone())
 

@@ -193,6 +193,21 @@ def test_postgres_database_url_selects_postgresql_engine(tmp_path):
     assert database["CONN_MAX_AGE"] == 60
     # The SQLite-only options are not passed to PostgreSQL.
     assert "transaction_mode" not in database.get("OPTIONS", {})
+    # The hot path's compiled SQL runs as prepared statements (oauth_portal/db/prepared.py).
+    assert database["OPTIONS"]["prepare_threshold"] == 5
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler(tmp_path):
+    env = production_env(
+        tmp_path,
+        DATABASE_URL="postgres://user@host:5432/name",
+        DJANGO_DB_PREPARED_STATEMENTS="0",
+    )
+
+    database = loaded_settings(env)["DATABASES"]["default"]
+
+    # psycopg prepares nothing without a threshold (Django's default).
+    assert "prepare_threshold" not in database.get("OPTIONS", {})
 
 
 def test_default_database_is_sqlite_in_project_root_with_wal_and_immediate_transactions(tmp_path):
