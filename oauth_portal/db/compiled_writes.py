@@ -9,10 +9,10 @@ cost some 0.2-0.4 ms of CPU to build and compile, and each was a round trip of i
 returned id set, converters applied) with its ``INSERT`` compiled once per model. ``update``,
 ``save_fields`` and ``delete`` write by plain equality on columns. Inside
 ``batched()`` (the token endpoint's transaction) these, and an ``insert(obj, hold=True)`` (the
-audit event), are held back and sent at the end in one round trip on PostgreSQL (several
-statements in one ``execute``, which its client-side binding cursor allows; each statement's
-result is read in turn, so a held insert still gets its id) and one after the other elsewhere;
-without a batch they run at once.
+audit event), are held back and sent at the end in one round trip on PostgreSQL
+(``prepared.first_rows``: prepared, in psycopg's pipeline mode; each statement's result is read
+in turn, so a held insert still gets its id) and one after the other elsewhere; without a batch
+they run at once, prepared too.
 
 Only writes that nothing in the same request reads back may be held back; a held-back write
 reports no row count, and a held insert gets its id and its ``post_save`` when the batch is
@@ -196,31 +196,14 @@ def _write(using: str, sql: str, params: list) -> int | None:
 
 
 def _send(using: str, writes: list[_Write]) -> None:
-    """Run ``writes`` in order (on PostgreSQL as one ``execute``, each statement's result read
-    in turn), then finish the held inserts: their returned ids, then their ``post_save``."""
-    connection = connections[using]
-    returned = []
-    together = _several_statements_at_once(connection) and len(writes) > 1
+    """Run ``writes`` in order, in one round trip where the database allows it
+    (``prepared.first_rows``), then finish the held inserts: their returned ids, then their
+    ``post_save``."""
     with transaction.mark_for_rollback_on_error(using=using):
-        with connection.cursor() if together else prepared.cursor(using) as cursor:
-            if together:
-                params = [param for write in writes for param in write.params]
-                cursor.execute("; ".join(write.sql for write in writes), params)
-            for index, write in enumerate(writes):
-                if together and index:
-                    cursor.nextset()
-                elif not together:
-                    cursor.execute(write.sql, write.params)
-                if write.obj is not None:
-                    returned.append((write, _converted(write.plan, cursor.fetchone())))
-    for write, row in returned:
-        _inserted(write.obj, write.plan, using, row)
-
-
-def _several_statements_at_once(connection) -> bool:
-    """PostgreSQL with client-side binding (Django's default cursor) runs ``a; b`` in one go."""
-    options = connection.settings_dict.get("OPTIONS") or {}
-    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+        rows = prepared.first_rows(using, [(write.sql, write.params) for write in writes])
+    for write, row in zip(writes, rows, strict=True):
+        if write.obj is not None:
+            _inserted(write.obj, write.plan, using, _converted(write.plan, row))
 
 
 def _insert_params(plan: _Insert, using: str, values: list) -> list:

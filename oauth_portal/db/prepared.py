@@ -26,19 +26,81 @@ from django.db.backends.utils import CursorWrapper
 def cursor(using: str) -> CursorWrapper:
     """A cursor of database ``using`` whose statements are prepared where the database can."""
     connection = connections[using]
+    if not _prepares(connection):
+        return connection.cursor()
+    return _preparing_cursor(connection)
+
+
+def first_rows(using: str, statements: list[tuple[str, list]]) -> list[tuple | None]:
+    """Run ``statements`` (SQL and parameters) in order; each one's first row (None for a
+    statement that returns none).
+
+    On PostgreSQL they cost one round trip: prepared, in psycopg's pipeline mode (every
+    statement is sent before any result is read); with prepared statements off, as one text
+    ``a; b``, which client-side binding allows, each result read in turn. Elsewhere, one after
+    the other. A failing statement raises and the rest are not run.
+    """
+    connection = connections[using]
+    if len(statements) > 1 and _prepares(connection):
+        return _pipelined(connection, statements)
+    if len(statements) > 1 and _several_statements_in_one_text(connection):
+        return _as_one_text(connection, statements)
+    rows = []
+    with cursor(using) as each:
+        for sql, params in statements:
+            each.execute(sql, params)
+            rows.append(each.fetchone() if each.description is not None else None)
+    return rows
+
+
+def _prepares(connection) -> bool:
     if connection.vendor != "postgresql" or connection.queries_logged:
         # Where Django records the queries (DEBUG, a test capturing them) its own cursor, whose
         # log shows each statement with its values.
-        return connection.cursor()
+        return False
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    driver_connection = connection.connection
-    if getattr(driver_connection, "prepare_threshold", None) is None:  # off, or psycopg2
-        return connection.cursor()
+    # None: switched off (Django's default), or psycopg2, which has no threshold.
+    return getattr(connection.connection, "prepare_threshold", None) is not None
+
+
+def _preparing_cursor(connection) -> CursorWrapper:
     with connection.wrap_database_errors:
-        driver_cursor = _preparing_cursor_class()(driver_connection)
+        driver_cursor = _preparing_cursor_class()(connection.connection)
     connection.validate_thread_sharing()
     return connection.make_cursor(driver_cursor)
+
+
+def _pipelined(connection, statements: list[tuple[str, list]]) -> list[tuple | None]:
+    cursors = [_preparing_cursor(connection) for _ in statements]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for each, (sql, params) in zip(cursors, statements, strict=True):
+                each.execute(sql, params)
+        return [each.fetchone() if each.description is not None else None for each in cursors]
+    finally:
+        for each in cursors:
+            each.close()
+
+
+def _several_statements_in_one_text(connection) -> bool:
+    """PostgreSQL with client-side binding (Django's default cursor) runs ``a; b`` in one go."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+
+
+def _as_one_text(connection, statements: list[tuple[str, list]]) -> list[tuple | None]:
+    rows = []
+    with connection.cursor() as together:
+        together.execute(
+            "; ".join(sql for sql, _ in statements),
+            [param for _, params in statements for param in params],
+        )
+        for index in range(len(statements)):
+            if index:
+                together.nextset()
+            rows.append(together.fetchone() if together.description is not None else None)
+    return rows
 
 
 @cache

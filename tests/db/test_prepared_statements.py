@@ -1,7 +1,11 @@
 """On PostgreSQL the compiled hot-path SQL runs as prepared statements (oauth_portal/db/
 prepared.py): each connection prepares each statement once, then sends only its name and its
-values; with psycopg's threshold unset (``DJANGO_DB_PREPARED_STATEMENTS=0``) nothing is
-prepared, and a rollback, which drops them, does not break the next request."""
+values; a token request's held-back writes reach it together, in one round trip; with
+psycopg's threshold unset (``DJANGO_DB_PREPARED_STATEMENTS=0``) nothing is prepared, and a
+rollback, which drops them, does not break the next request."""
+
+import tempfile
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -45,6 +49,59 @@ def test_a_code_exchange_prepares_its_statements_once_and_then_reuses_them(signe
 
     assert hot_path_statements(first) == {"client read": 1, "token insert": 1}
     assert sorted(prepared_statements()) == sorted(first)  # nothing prepared again
+
+
+@contextmanager
+def protocol_messages():
+    """What psycopg sends PostgreSQL and what it answers meanwhile (libpq's trace): a list of
+    (direction, message type, rest of the line), filled when the block ends."""
+    from psycopg import pq
+
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    messages = []
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            yield messages
+        finally:
+            pgconn.untrace()
+            trace.seek(0)
+            for line in trace.read().splitlines():
+                direction, _length, kind, *rest = line.split("\t") + [""]
+                messages.append((direction, kind, rest[0]))
+
+
+def round_trips(messages) -> list[list[tuple[str, str]]]:
+    """The messages sent, grouped by the server's answer that ends each exchange."""
+    trips, current = [], []
+    for direction, kind, rest in messages:
+        if direction == "F":
+            current.append((kind, rest))
+        elif kind == "ReadyForQuery":
+            trips.append(current)
+            current = []
+    return trips
+
+
+@pytest.mark.django_db
+def test_a_code_exchange_sends_its_held_back_writes_together_as_prepared_statements(signed_in, app):
+    exchange_a_code(signed_in, app)  # prepares the statements on this connection
+    code, verifier = get_code(signed_in, app, scope="openid colors:read", prompt="consent")
+
+    with protocol_messages() as messages:
+        response = redeem(signed_in, app, code, verifier)
+
+    assert response.status_code == 200
+    trips = round_trips(messages)
+    binds = [[rest for kind, rest in trip if kind == "Bind"] for trip in trips]
+    # The session tie, the redeemed code, the consent's last use, the audit event, the code and
+    # its sign-in record: six statements, one round trip.
+    assert max(len(trip) for trip in binds) == 6
+    # Every statement runs a named prepared statement, none is prepared a second time.
+    assert all(bind.split()[1].startswith('"_pg3_') for trip in binds for bind in trip)
+    assert not [rest for trip in trips for kind, rest in trip if kind == "Parse"]
 
 
 @pytest.mark.django_db
