@@ -10,7 +10,7 @@ returned id set, converters applied) with its ``INSERT`` compiled once per model
 ``save_fields`` and ``delete`` write by plain equality on columns. Inside
 ``batched()`` (the token endpoint's transaction) these, and an ``insert(obj, hold=True)`` (the
 audit event), are held back and sent at the end in one round trip on PostgreSQL
-(``prepared.first_rows``: prepared, in psycopg's pipeline mode; each statement's result is read
+(``prepared.run_all``: prepared, in psycopg's pipeline mode; each statement's result is read
 in turn, so a held insert still gets its id) and one after the other elsewhere; without a batch
 they run at once, prepared too.
 
@@ -25,10 +25,11 @@ would (a model with parents, an expression, a ``None`` key, a database that cann
 new id, a receiver of delete signals) goes through the ORM.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, router, transaction
@@ -48,12 +49,12 @@ _held: ContextVar[dict[str, list] | None] = ContextVar("compiled_writes_held", d
 
 @dataclass(frozen=True)
 class _Write:
-    """One held-back statement; for an insert, the instance its returned columns belong to."""
+    """One held-back statement, and what to do with the rows it returns once sent (an insert's
+    new id, a delete's signals)."""
 
     sql: str
     params: list
-    obj: Model | None = None
-    plan: "_Insert | None" = None
+    done: Callable[[list[tuple]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def insert(obj: Model, *, hold: bool = False) -> None:
     using = router.db_for_write(model, instance=obj)
     plan = _insert_plan(model, using)
     if plan is _UNSUPPORTED or not obj._state.adding or obj.pk is not None:
-        _send_held(using)
+        send_held(using)
         obj.save(using=using)
         return
     obj._prepare_related_fields_for_save(operation_name="save")
@@ -81,16 +82,21 @@ def insert(obj: Model, *, hold: bool = False) -> None:
     with transaction.mark_for_rollback_on_error(using=using):
         values = [field.pre_save(obj, add=True) for field in plan.fields]
         if any(hasattr(value, "resolve_expression") for value in values):
-            _send_held(using)
+            send_held(using)
             manager, fields, returning = model._base_manager, plan.fields, plan.returning
             returned = obj._do_insert(manager, using, fields, returning, False)[0]
         elif held is not None:
             params = _insert_params(plan, using, values)
-            held.setdefault(using, []).append(_Write(plan.sql, params, obj, plan))
+            done = partial(_inserted_with_rows, obj, plan, using)
+            held.setdefault(using, []).append(_Write(plan.sql, params, done))
             return
         else:
             returned = _run_insert(plan, using, values)
     _inserted(obj, plan, using, returned)
+
+
+def _inserted_with_rows(obj: Model, plan: "_Insert", using: str, rows: list[tuple]) -> None:
+    _inserted(obj, plan, using, _converted(plan, rows[0]))
 
 
 def _inserted(obj: Model, plan: "_Insert", using: str, returned) -> None:
@@ -112,7 +118,7 @@ def update(model: type[Model], where: dict, **values) -> int | None:
     connection = connections[using]
     statement = _statement("update", model, using, tuple(where), tuple(values))
     if statement is _UNSUPPORTED or None in where.values() or _has_expression(values):
-        _send_held(using)
+        send_held(using)
         return model._base_manager.using(using).filter(**where).update(**values)
     params = []
     for name, value in values.items():
@@ -132,7 +138,7 @@ def save_fields(obj: Model, *names: str) -> None:
     """
     model = type(obj)
     if _save_receivers(model):
-        _send_held(router.db_for_write(model, instance=obj))
+        send_held(router.db_for_write(model, instance=obj))
         obj.save(update_fields=names)
         return
     fields = [model._meta.get_field(name) for name in names]
@@ -153,7 +159,7 @@ def delete(model: type[Model], where: dict, *, cleared: tuple = ()) -> int | Non
     referenced = any(relation.field not in cleared for relation in model._meta.related_objects)
     listened = pre_delete.has_listeners(model) or post_delete.has_listeners(model)
     if statement is _UNSUPPORTED or referenced or listened or None in where.values():
-        _send_held(using)
+        send_held(using)
         _, deleted = model._base_manager.using(using).filter(**where).delete()
         return deleted.get(model._meta.label, 0)
     return _write(using, statement, _where_params(model, where, connections[using]))
@@ -177,7 +183,7 @@ def batched() -> Iterator[None]:
         _send(using, writes)
 
 
-def _send_held(using: str) -> None:
+def send_held(using: str) -> None:
     """Before a write the ORM makes at once in a batch: what was held back goes first, in order."""
     held = _held.get()
     if held and held.get(using):
@@ -197,13 +203,28 @@ def _write(using: str, sql: str, params: list) -> int | None:
 
 def _send(using: str, writes: list[_Write]) -> None:
     """Run ``writes`` in order, in one round trip where the database allows it
-    (``prepared.first_rows``), then finish the held inserts: their returned ids, then their
-    ``post_save``."""
+    (``prepared.run_all``), then finish each with the rows it returned (a held insert's id and
+    ``post_save``, a held delete's ``post_delete``)."""
     with transaction.mark_for_rollback_on_error(using=using):
-        rows = prepared.first_rows(using, [(write.sql, write.params) for write in writes])
-    for write, row in zip(writes, rows, strict=True):
-        if write.obj is not None:
-            _inserted(write.obj, write.plan, using, _converted(write.plan, row))
+        results = prepared.run_all(using, [(write.sql, write.params) for write in writes])
+    for write, rows in zip(writes, results, strict=True):
+        if write.done is not None:
+            write.done(rows)
+
+
+def run_or_hold(using: str, statements: list[tuple[str, list, Callable | None]], *, hold: bool):
+    """Run ``statements`` (SQL, parameters, and what to call with the rows each returns) in one
+    round trip where the database allows it, or, with ``hold`` inside a batch, with the batch.
+
+    What was held back before goes first either way.
+    """
+    held = _held.get() if hold else None
+    writes = [_Write(sql, params, done) for sql, params, done in statements]
+    if held is not None:
+        held.setdefault(using, []).extend(writes)
+        return
+    send_held(using)
+    _send(using, writes)
 
 
 def _insert_params(plan: _Insert, using: str, values: list) -> list:

@@ -31,9 +31,9 @@ def cursor(using: str) -> CursorWrapper:
     return _preparing_cursor(connection)
 
 
-def first_rows(using: str, statements: list[tuple[str, list]]) -> list[tuple | None]:
-    """Run ``statements`` (SQL and parameters) in order; each one's first row (None for a
-    statement that returns none).
+def run_all(using: str, statements: list[tuple[str, list]]) -> list[list[tuple]]:
+    """Run ``statements`` (SQL and parameters) in order; the rows each one returned (none for a
+    statement without a result, such as an ``UPDATE`` without ``RETURNING``).
 
     On PostgreSQL they cost one round trip: prepared, in psycopg's pipeline mode (every
     statement is sent before any result is read); with prepared statements off, as one text
@@ -49,7 +49,7 @@ def first_rows(using: str, statements: list[tuple[str, list]]) -> list[tuple | N
     with cursor(using) as each:
         for sql, params in statements:
             each.execute(sql, params)
-            rows.append(each.fetchone() if each.description is not None else None)
+            rows.append(_rows_of(each))
     return rows
 
 
@@ -71,13 +71,17 @@ def _preparing_cursor(connection) -> CursorWrapper:
     return connection.make_cursor(driver_cursor)
 
 
-def _pipelined(connection, statements: list[tuple[str, list]]) -> list[tuple | None]:
+def _rows_of(executed) -> list[tuple]:
+    return executed.fetchall() if executed.description is not None else []
+
+
+def _pipelined(connection, statements: list[tuple[str, list]]) -> list[list[tuple]]:
     cursors = [_preparing_cursor(connection) for _ in statements]
     try:
         with connection.wrap_database_errors, connection.connection.pipeline():
             for each, (sql, params) in zip(cursors, statements, strict=True):
                 each.execute(sql, params)
-        return [each.fetchone() if each.description is not None else None for each in cursors]
+        return [_rows_of(each) for each in cursors]
     finally:
         for each in cursors:
             each.close()
@@ -89,7 +93,7 @@ def _several_statements_in_one_text(connection) -> bool:
     return connection.vendor == "postgresql" and not options.get("server_side_binding")
 
 
-def _as_one_text(connection, statements: list[tuple[str, list]]) -> list[tuple | None]:
+def _as_one_text(connection, statements: list[tuple[str, list]]) -> list[list[tuple]]:
     rows = []
     with connection.cursor() as together:
         together.execute(
@@ -99,7 +103,7 @@ def _as_one_text(connection, statements: list[tuple[str, list]]) -> list[tuple |
         for index in range(len(statements)):
             if index:
                 together.nextset()
-            rows.append(together.fetchone() if together.description is not None else None)
+            rows.append(_rows_of(together))
     return rows
 
 

@@ -21,7 +21,7 @@ from oauth2_provider.models import (
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors, utils
 
-from oauth_portal.db import compiled_queries, compiled_writes
+from oauth_portal.db import compiled_deletes, compiled_queries, compiled_writes
 from oauth_portal.server import bearer, sign_in_sessions, tokens
 from oauth_portal.server.models import GrantSignIn
 from oauth_portal.server.validator_id_tokens import grant_sign_in_methods
@@ -202,7 +202,7 @@ class GrantRedemption:
         DOT locks the refresh token again, looks for an access token already minted from it
         (none can be: it is unrevoked and locked), and revokes it in a savepoint where it locks
         and reads it once more: six round trips that change nothing. Here the old access token
-        is deleted (which tombstones it in the bearer cache and unlinks it), the refresh token is
+        is deleted (which tombstones it in the bearer cache), the refresh token is
         marked revoked, and the new pair is minted from it, in its family, as DOT mints it.
         Every other case (no rotation, a refresh token not issued, DOT's grace period) is DOT's.
         """
@@ -222,7 +222,12 @@ class GrantRedemption:
         lifetime = token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
         expires = timezone.now() + timedelta(seconds=lifetime)
         if refresh_token.access_token is not None:
-            refresh_token.access_token.delete()
+            # Deleted as ``delete()`` deletes it (its JWT record too, the bearer cache's
+            # tombstones sent), with the request's other held-back writes; the refresh token's
+            # link to it is nulled just below.
+            link = type(refresh_token)._meta.get_field("access_token")
+            old = refresh_token.access_token
+            compiled_deletes.delete_instance(old, cleared=(link,), hold=True)
         refresh_token.access_token = None
         refresh_token.revoked = timezone.now()
         compiled_writes.save_fields(refresh_token, "access_token", "revoked", "updated")

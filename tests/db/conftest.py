@@ -1,13 +1,13 @@
 import pytest
 
-from oauth_portal.db import compiled_queries, compiled_writes
+from oauth_portal.db import compiled_deletes, compiled_queries, compiled_writes
 
 
 @pytest.fixture(autouse=True)
 def compile_afresh():
     """Each test compiles its SQL itself, so none passes on another's compiled statements."""
-    compiled_queries.forget()
-    compiled_writes.forget()
+    for compiled in (compiled_queries, compiled_writes, compiled_deletes):
+        compiled.forget()
     yield
-    compiled_queries.forget()
-    compiled_writes.forget()
+    for compiled in (compiled_queries, compiled_writes, compiled_deletes):
+        compiled.forget()

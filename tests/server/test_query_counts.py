@@ -127,12 +127,13 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
     # 1 re-reads the client's allow-list together with the scopes the user's roles withhold
     # (APIs that enforce roles), 1 finds the family's sign-in session (the ID token's sid)
     # together with the family's sign-in methods (amr); the ID token (no savepoint);
-    # the old access token is deleted (3: its JWT record, its link, its row) and the refresh
-    # token marked revoked on the row already locked; the new pair, the consent's last use, the
-    # audit event; 2 for the rate limiter on the database cache and 2 for the test's savepoint.
-    # On PostgreSQL the refresh token's revocation, the consent's last use and the audit event go
-    # in one round trip.
-    assert late <= (15 if connection.vendor == "postgresql" else 17)
+    # the old access token is deleted with its JWT record (2, no read-back: the refresh token's
+    # link to it is nulled with the revocation) and the refresh token marked revoked on the row
+    # already locked; the new pair, the consent's last use, the audit event; 2 for the rate
+    # limiter on the database cache and 2 for the test's savepoint. On PostgreSQL the two
+    # deletes (compiled_deletes), the refresh token's revocation, the consent's last use and the
+    # audit event go in one round trip.
+    assert late <= (12 if connection.vendor == "postgresql" else 16)
 
 
 # Introspection reads the token once, with its client's id and its user's name, for DOT's fields
