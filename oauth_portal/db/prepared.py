@@ -8,7 +8,8 @@ database shares the cores with the workers, that is the difference between the e
 throughputs. The compiled statements are few (some twenty) and never change, which is what
 prepared statements are for: each connection prepares each one once, on first use, and from
 then on sends only its name and the values (server-side binding; psycopg keeps up to 100 per
-connection and re-prepares after a rollback, which clears them).
+connection). A rollback, a savepoint's included, makes psycopg drop them all: the connection's
+next requests prepare them again, one extra round trip each the first time.
 
 Django's own queries keep its client-side binding cursor, which never prepares. Prepared
 statements are on when the database's ``OPTIONS`` give psycopg a ``prepare_threshold`` (the
