@@ -13,9 +13,9 @@ their link nulled (``SET_NULL``), or are left alone (``DO_NOTHING``). Each of th
 statement compiled once per model, all are sent together (in one round trip, or with the
 token request's other held-back writes), and the signals go out as the collector sends them:
 ``pre_delete`` for the row, then ``post_delete`` for each cascaded row (read back with
-``RETURNING``) and for the row. Anything else (another
-``on_delete``, a cascade that would go further, a listener to a cascaded row's ``pre_delete``,
-a database that cannot return deleted rows) is ``obj.delete()``.
+``RETURNING``) and for the row. Anything else (another ``on_delete``, a cascade that would go
+further, a listener to a cascaded row's ``pre_delete``, a database that cannot return deleted
+rows) is ``obj.delete()``.
 """
 
 from dataclasses import dataclass
@@ -55,7 +55,7 @@ class _Deletion:
 
 def delete_instance(obj: models.Model, *, cleared: tuple = (), hold: bool = False) -> None:
     """Delete the stored row ``obj`` as ``obj.delete()`` would (signals, cascades, nulled links;
-    its primary key is None afterwards).
+    its primary key set to None once the row is gone).
 
     ``cleared`` names links (fields of other models, ``SET_NULL``) that the caller nulls itself
     in the same transaction: the rows it names are not updated here. With ``hold`` inside a
