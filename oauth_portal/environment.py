@@ -121,6 +121,36 @@ def env_email_settings() -> dict:
     }
 
 
+SUPPORTED_DATABASE_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+def env_database(name: str, *, default: str, sqlite_options: dict) -> dict:
+    """The default database from the URL in ``name``: SQLite (with ``sqlite_options``) or
+    PostgreSQL (persistent connections, prepared statements for the hot path)."""
+    try:
+        database = env.db(name, default=default)
+    except (ImproperlyConfigured, ValueError) as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from exc
+    if database.get("ENGINE") not in SUPPORTED_DATABASE_ENGINES:
+        raise ImproperlyConfigured(
+            f"{name} must be a sqlite:/// or postgres:// URL, e.g. postgres://user@host:5432/name"
+        )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = sqlite_options
+        return database
+    database["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
+    # Off by default: with it on, every request pays a ``SELECT 1`` round trip (a third of the
+    # time of a cheap API call in `make bench`); with it off, after a database restart each
+    # worker's next request fails once (a 503 with Retry-After: server/database_unavailable.py)
+    # and the broken connection is then replaced. Measured in docs/operations.md.
+    database["CONN_HEALTH_CHECKS"] = env_bool("DJANGO_CONN_HEALTH_CHECKS", False)
+    if env_bool("DJANGO_DB_PREPARED_STATEMENTS", True):
+        # The token endpoint's compiled SQL runs as prepared statements (oauth_portal/db/
+        # prepared.py); psycopg's default threshold. Off behind a pooler that cannot carry them.
+        database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    return database
+
+
 def env_fernet_keys(name: str) -> list[str]:
     """Comma-separated Fernet keys, each checked (the message names the position, not the key)."""
     return fernet_keys_parse(env.list(name, default=[]))

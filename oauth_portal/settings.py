@@ -12,6 +12,7 @@ from oauth_portal.environment import (
     env_allowed_hosts,
     env_bool,
     env_choice,
+    env_database,
     env_email_settings,
     env_fernet_keys,
     env_int,
@@ -86,33 +87,14 @@ TEMPLATES = [
 ]
 
 # --- Database ----------------------------------------------------------------------------------
-try:
-    DATABASES = {
-        "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-    }
-except (ImproperlyConfigured, ValueError) as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-SUPPORTED_DATABASE_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
-if DATABASES["default"].get("ENGINE") not in SUPPORTED_DATABASE_ENGINES:
-    raise ImproperlyConfigured(
-        "DATABASE_URL must be a sqlite:/// or postgres:// URL, e.g. postgres://user@host:5432/name"
+DATABASES = {
+    "default": env_database(
+        "DATABASE_URL",
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        # Concurrent writers must queue, not fail (see PORTAL_SQLITE_OPTIONS).
+        sqlite_options=portal_defaults.PORTAL_SQLITE_OPTIONS,
     )
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers must queue, not fail (see PORTAL_SQLITE_OPTIONS).
-    DATABASES["default"]["OPTIONS"] = portal_defaults.PORTAL_SQLITE_OPTIONS
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
-    # Off by default: with it on, every request pays a ``SELECT 1`` round trip (a third of the
-    # time of a cheap API call in `make bench`); with it off, after a database restart each
-    # worker's next request fails once (a 503 with Retry-After: server/database_unavailable.py)
-    # and the broken connection is then replaced. Measured in docs/operations.md.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DJANGO_CONN_HEALTH_CHECKS", False)
-    if env_bool("DJANGO_DB_PREPARED_STATEMENTS", True):
-        # The token endpoint's compiled SQL runs as prepared statements (oauth_portal/db/
-        # prepared.py); psycopg's default threshold. Off behind a pooler that cannot carry them.
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
-
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -------------------------------------------------------------------------------------

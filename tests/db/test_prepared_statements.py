@@ -105,14 +105,26 @@ def test_a_code_exchange_sends_its_held_back_writes_together_as_prepared_stateme
 
 
 @pytest.mark.django_db
-def test_nothing_is_prepared_without_a_threshold(signed_in, app, monkeypatch):
+def test_without_a_threshold_nothing_is_prepared_and_the_writes_still_go_together(
+    signed_in, app, monkeypatch
+):
+    # What a pooler that cannot carry prepared statements needs (DJANGO_DB_PREPARED_STATEMENTS=0).
     connection.ensure_connection()
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
     before = prepared_statements()
+    code, verifier = get_code(signed_in, app, scope="openid colors:read", prompt="consent")
 
-    exchange_a_code(signed_in, app)
+    with protocol_messages() as messages:
+        response = redeem(signed_in, app, code, verifier)
 
+    assert response.status_code == 200
     assert prepared_statements() == before
+    sent = [(kind, rest) for direction, kind, rest in messages if direction == "F"]
+    assert not [rest for kind, rest in sent if kind == "Parse" and '"_pg3_' in rest]
+    # The held-back writes: one text, several statements, one round trip.
+    [together] = [rest for kind, rest in sent if kind == "Query" and "; " in rest]
+    assert 'DELETE FROM "oauth2_provider_grant"' in together
+    assert 'INSERT INTO "portal_audit_auditevent"' in together
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
