@@ -19,6 +19,7 @@ COLUMNS = (
     "errors",
     "SQL/request",
     "CPU ms/req",
+    "DB CPU ms/req",
 )
 
 
@@ -37,6 +38,8 @@ class ScenarioResult:
     queries_per_request: float | None = None
     # CPU time of gunicorn's processes per response (not the database server's).
     cpu_ms_per_request: float | None = None
+    # CPU time of the PostgreSQL server's processes per response, when it runs on this machine.
+    database_cpu_ms_per_request: float | None = None
     exhausted: bool = False
     failed: str = ""  # why the scenario could not run (its preflight request failed)
 
@@ -129,6 +132,7 @@ def table_rows(results: list[ScenarioResult]) -> list[tuple[str, ...]]:
             errors_cell(result),
             _number(result.queries_per_request),
             _number(result.cpu_ms_per_request),
+            _number(result.database_cpu_ms_per_request, 2),
         )
         for result in results
     ]

@@ -25,7 +25,7 @@ from pathlib import Path
 from bench import checks, report
 from bench.context import headline, run_context, write_results
 from bench.scenarios import Scenario, items_for, select
-from bench.server import ROOT, Server
+from bench.server import ROOT, Server, cpu_spent, database_cpu_seconds
 from bench.wrk import run_wrk, wrk_path
 
 SUBPROCESS_TIMEOUT = 600  # migrate, prepare and cleanup on a slow disk; never forever
@@ -248,12 +248,15 @@ class Bench:
                 scenario, report.pool_size(rate, config.seconds, cap=config.pool_max)
             )
         log(f"{scenario.key}: measuring for {config.seconds} s")
-        cpu_before = self.server.cpu_seconds()
+        cpu_before, database_before = self.server.cpu_seconds(), database_cpu_seconds()
         measured = self.load(scenario, items, seconds=config.seconds)
-        cpu_after = self.server.cpu_seconds()
+        cpu_after, database_after = self.server.cpu_seconds(), database_cpu_seconds()
         answered = measured["ok"] + measured["errors"]
         if cpu_before is not None and cpu_after is not None and answered:
             measured["cpu_ms_per_request"] = (cpu_after - cpu_before) * 1000 / answered
+        if database_after and answered:
+            spent = cpu_spent(database_before, database_after)
+            measured["database_cpu_ms_per_request"] = spent * 1000 / answered
         return report.ScenarioResult(key=scenario.key, label=scenario.label, **measured)
 
 

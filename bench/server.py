@@ -55,6 +55,32 @@ def _cpu_seconds(pid: int) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds() -> dict[int, float]:
+    """CPU time (user + system) of every PostgreSQL server process this machine shows, by pid:
+    the backends serving the workers and the server's own processes (WAL writer, checkpointer).
+
+    The workers' CPU leaves out what they ask of the database, which on a small machine shares
+    the cores with them. Empty when the database runs elsewhere (or is SQLite, in the workers).
+    """
+    times = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text(encoding="ascii", errors="replace").strip()
+        except OSError:
+            continue
+        if name in ("postgres", "postmaster") and (cpu := _cpu_seconds(int(entry.name))):
+            times[int(entry.name)] = cpu
+    return times
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU the processes of ``after`` spent since ``before`` (a process started meanwhile,
+    all of it; one that ended meanwhile is not seen, its last moments are lost)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def _no_control_socket() -> list[str]:
     """gunicorn 27 opens a control socket in ~/.gunicorn, shared with any other gunicorn there."""
     major = int(importlib.metadata.version("gunicorn").split(".")[0])

@@ -17,10 +17,12 @@ own (the ORM inlined or transformed one), or asked with a key that is neither an
 date-time from SQLite's text, JSON from a database without a JSON type), as ``values_list``
 would; ``instances`` answers model querysets (``select_related``, annotations,
 ``select_for_update``) with model instances built the way Django's ``ModelIterable`` builds them.
+``run_together`` sends reads that do not depend on each other in one round trip.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -63,28 +65,84 @@ class _Compiled:
 def rows(name: str, build: Callable[..., QuerySet], **ids: Key) -> list[tuple]:
     """The rows of ``build(**ids)`` (a ``values_list`` query), compiled once per process for
     ``name`` and the database it runs on, as the driver returns them."""
-    compiled = _compiled_for(("rows", name), build, ids)
-    if compiled is _UNCACHEABLE:
-        return list(build(**ids))
-    return _execute(compiled, ids)
+    return run(Read("rows", name, build, ids))
 
 
 def values(name: str, build: Callable[..., QuerySet], **params: Key) -> list[list]:
     """Like ``rows``, with each column converted as the ORM converts it."""
-    compiled = _compiled_for(("values", name), build, params)
-    if compiled is _UNCACHEABLE:
-        return [list(row) for row in build(**params)]
-    return list(_converted(compiled, _execute(compiled, params)))
+    return run(Read("values", name, build, params))
 
 
 def instances(name: str, build: Callable[..., QuerySet], **params: Key) -> list:
     """The model instances of ``build(**params)``, compiled once per process for ``name``."""
-    compiled = _compiled_for(("instances", name), build, params)
+    return run(Read("instances", name, build, params))
+
+
+@dataclass(frozen=True)
+class Read:
+    """One compiled read, to run alone (``run``) or with others in one round trip
+    (``run_together``): ``kind`` is what it answers, as ``rows``, ``values`` or ``instances``."""
+
+    kind: Literal["rows", "values", "instances"]
+    name: str
+    build: Callable[..., QuerySet]
+    params: dict[str, Key]
+
+
+def run(read: Read) -> list:
+    compiled = _compiled_for((read.kind, read.name), read.build, read.params)
     if compiled is _UNCACHEABLE:
-        return list(build(**params))
+        return _through_the_orm(read)
+    return _answer(read.kind, compiled, _execute(compiled, read.params))
+
+
+def run_together(*reads: Read) -> list[list]:
+    """Each read's answer, as ``run`` gives it, the reads sent together: one round trip on
+    PostgreSQL (``prepared.run_all``). For reads that do not depend on each other's answers,
+    such as a client and the token it asks about. A read the ORM must run (see the module
+    docstring), one that locks rows, or reads on different databases run one by one."""
+    compiled = [_compiled_for((read.kind, read.name), read.build, read.params) for read in reads]
+    if not _batchable(compiled):
+        return [run(read) for read in reads]
+    answers = prepared.run_all(
+        compiled[0].using,
+        [(each.sql, _bound(each, read.params)) for each, read in zip(compiled, reads, strict=True)],
+    )
+    return [
+        _answer(read.kind, each, rows)
+        for read, each, rows in zip(reads, compiled, answers, strict=True)
+    ]
+
+
+def sent_together(*reads: Read) -> bool:
+    """Whether ``run_together`` costs these reads one round trip, not one each (SQLite)."""
+    compiled = [_compiled_for((read.kind, read.name), read.build, read.params) for read in reads]
+    return _batchable(compiled) and prepared.sends_together(compiled[0].using)
+
+
+def _batchable(compiled: list) -> bool:
+    return (
+        len(compiled) > 1
+        and not any(each is _UNCACHEABLE or each.locks for each in compiled)
+        and len({each.using for each in compiled}) == 1
+    )
+
+
+def _through_the_orm(read: Read) -> list:
+    queryset = read.build(**read.params)
+    if read.kind == "values":
+        return [list(row) for row in queryset]
+    return list(queryset)
+
+
+def _answer(kind: str, compiled: _Compiled, rows: list[tuple]) -> list:
+    if kind == "rows":
+        return rows
+    if kind == "values":
+        return list(_converted(compiled, rows))
     built = compiled.building
     objects = []
-    for row in _converted(compiled, _execute(compiled, params)):
+    for row in _converted(compiled, rows):
         obj = built.model.from_db(compiled.using, built.init_list, row[built.start : built.end])
         for populator in built.populators:
             populator.populate(row, obj)
@@ -120,10 +178,13 @@ def _execute(compiled: _Compiled, params: dict) -> list[tuple]:
         raise TransactionManagementError(
             "select_for_update cannot be used outside of a transaction."
         )
-    bound = [params[value] if is_mark else value for is_mark, value in compiled.slots]
     with prepared.cursor(compiled.using) as cursor:
-        cursor.execute(compiled.sql, bound)
+        cursor.execute(compiled.sql, _bound(compiled, params))
         return cursor.fetchall()
+
+
+def _bound(compiled: _Compiled, params: dict) -> list:
+    return [params[value] if is_mark else value for is_mark, value in compiled.slots]
 
 
 def _compile(build, types: dict[str, type], *, models: bool):

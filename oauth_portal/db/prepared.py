@@ -22,6 +22,7 @@ from functools import cache
 
 from django.db import connections
 from django.db.backends.utils import CursorWrapper
+from psycopg.pq import ExecStatus
 
 
 def cursor(using: str) -> CursorWrapper:
@@ -54,6 +55,12 @@ def run_all(using: str, statements: list[tuple[str, list]]) -> list[list[tuple]]
     return rows
 
 
+def sends_together(using: str) -> bool:
+    """Whether ``run_all`` sends several statements in one round trip on database ``using``
+    (elsewhere it runs them one after the other, and a read nobody needs is a statement lost)."""
+    return connections[using].vendor == "postgresql"
+
+
 def _prepares(connection) -> bool:
     if connection.vendor != "postgresql" or connection.queries_logged:
         # Where Django records the queries (DEBUG, a test capturing them) its own cursor, whose
@@ -73,7 +80,16 @@ def _preparing_cursor(connection) -> CursorWrapper:
 
 
 def _rows_of(executed) -> list[tuple]:
-    return executed.fetchall() if executed.description is not None else []
+    """The rows a statement returned; none for one that returns none (an ``UPDATE`` without
+    ``RETURNING``). psycopg is asked for its result's status, not for ``description``, which
+    builds a description of every column: for a client's row (some forty columns) that cost
+    more CPU than reading the row."""
+    driver = executed.cursor
+    if hasattr(driver, "pgresult"):  # psycopg
+        returned = driver.pgresult is not None and driver.pgresult.status == ExecStatus.TUPLES_OK
+    else:
+        returned = driver.description is not None
+    return executed.fetchall() if returned else []
 
 
 def _pipelined(connection, statements: list[tuple[str, list]]) -> list[list[tuple]]:

@@ -48,7 +48,11 @@ def _app_annotations(application, *, api_ref: str, listed) -> dict:
     return {
         "listed": listed,
         "has_list": Exists(allow_list),
-        "subscription": Subquery(subscriptions.filter(api=OuterRef(api_ref)).values("status")[:1]),
+        # Unordered: an app has one subscription per API, and Subscription's default order
+        # (by the API's name) joined the API's table for every scope the query reads.
+        "subscription": Subquery(
+            subscriptions.filter(api=OuterRef(api_ref)).order_by().values("status")[:1]
+        ),
         "subscribed_any": Exists(subscriptions),
     }
 

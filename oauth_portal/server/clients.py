@@ -172,8 +172,14 @@ def application_tokens_revoke(*, application: Application, actor, request=None) 
 def application_for_client_id(client_id: str) -> Application | None:
     """The client registered as ``client_id``, read fresh with a query compiled once per process
     (every token, introspection and revocation request authenticates a client)."""
-    found = compiled_queries.instances("client", _client_rows, client_id=client_id)
+    found = compiled_queries.run(client_read(client_id))
     return found[0] if found else None
+
+
+def client_read(client_id: str) -> compiled_queries.Read:
+    """``application_for_client_id``'s read, to send with others (``compiled_queries``): its
+    answer is a list of at most one client."""
+    return compiled_queries.Read("instances", "client", _client_rows, {"client_id": client_id})
 
 
 def _client_rows(*, client_id: str) -> QuerySet[Application]:
@@ -238,11 +244,19 @@ def public_client_origin_registered(*, origin: str) -> bool:
 
 def apis_served_by(*, application) -> dict[str, set[str]]:
     """The APIs an admin recorded ``application`` as a resource server of: each identifier
-    with the names of its scopes (disabled ones too: tokens may still carry them). One query."""
+    with the names of its scopes (disabled ones too: tokens may still carry them). One query,
+    compiled once per process (``compiled_queries``: every introspection asks); read fresh."""
+    return served_from(compiled_queries.run(apis_served_read(application.client_id)))
 
+
+def apis_served_read(client_id: str) -> compiled_queries.Read:
+    """``apis_served_by``'s read, for the client registered as ``client_id``, to send with
+    others (``compiled_queries``); ``served_from`` turns its rows into the answer."""
+    return compiled_queries.Read("rows", "apis-served-by", _served_rows, {"client_id": client_id})
+
+
+def served_from(rows) -> dict[str, set[str]]:
     served: dict[str, set[str]] = {}
-    # Compiled once per process (``compiled_queries``: every introspection asks); read fresh.
-    rows = compiled_queries.rows("apis-served-by", _served_rows, application_id=application.pk)
     for identifier, scope_name in rows:
         served.setdefault(identifier, set())
         if scope_name:
@@ -250,7 +264,7 @@ def apis_served_by(*, application) -> dict[str, set[str]]:
     return served
 
 
-def _served_rows(*, application_id: int):
-    return ApiResource.objects.filter(resource_servers=application_id).values_list(
+def _served_rows(*, client_id: str):
+    return ApiResource.objects.filter(resource_servers__client_id=client_id).values_list(
         "identifier", "scopes__name"
     )

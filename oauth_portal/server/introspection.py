@@ -7,6 +7,12 @@ needs, and every part takes that one instance. It reads the database, not the to
 answer names the user (``username``, when ``profile`` was granted) as the account is now, and
 the cache never holds that. A token deleted a moment ago (revoked) is simply not found, and a
 token of a user deactivated since is inactive, as the bearer check refuses it.
+
+Everything the answer is made of is read in one round trip (``read_ahead``): the asking client,
+the token, the APIs the client serves and the roles of the token's user. None of these reads
+needs another's answer (they are keyed by the client id and the token, both in the request),
+so they go together before the client is authenticated, and nothing read is used unless it
+then is. A failed authentication wastes three small reads; such requests are rate limited.
 """
 
 import calendar
@@ -15,10 +21,60 @@ from django.contrib.auth import get_user_model
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from oauth_portal.db import compiled_queries
+from oauth_portal.server import clients, roles
 from oauth_portal.server.bearer import token_checksum, user_fields
 from oauth_portal.server.validator_redemption import user_is_active
 
 TOKEN_COLUMNS = ("id", "scope", "expires", "resource", "application_id", "user_id")
+
+
+class ReadAhead:
+    """What answering about ``token_value`` to ``client_id`` takes: the client, the token, the
+    APIs the client serves and the roles of the token's user. Where the four reads cost one
+    round trip (PostgreSQL) they are sent together at once; elsewhere each runs when first
+    asked for, and only if it is."""
+
+    def __init__(self, *, client_id: str, token_value: str):
+        self.client_id, self.token_value = client_id, token_value
+        checksum = token_checksum(token_value)
+        self._reads = {
+            "client": clients.client_read(client_id),
+            "token": _token_read(checksum),
+            "served": clients.apis_served_read(client_id),
+            "roles": roles.token_user_roles_read(checksum),
+        }
+        self._answers = {}
+        if compiled_queries.sent_together(*self._reads.values()):
+            answers = compiled_queries.run_together(*self._reads.values())
+            self._answers = dict(zip(self._reads, answers, strict=True))
+
+    def _answer(self, name: str) -> list:
+        if name not in self._answers:
+            self._answers[name] = compiled_queries.run(self._reads[name])
+        return self._answers[name]
+
+    @property
+    def client(self):
+        """The Application registered as ``client_id``, or None."""
+        found = self._answer("client")
+        return found[0] if found else None
+
+    def access_token(self):
+        """``introspected_token``'s answer."""
+        found = self._answer("token")
+        return _access_token(found[0] if found else None)
+
+    def apis_served(self) -> dict[str, set[str]]:
+        """``clients.apis_served_by``'s answer for the client."""
+        return clients.served_from(self._answer("served"))
+
+    def role_rows(self) -> list:
+        """The rows of ``roles.token_user_roles_read``."""
+        return self._answer("roles")
+
+
+def read_ahead(*, client_id: str, token_value: str) -> ReadAhead:
+    return ReadAhead(client_id=client_id, token_value=token_value)
 
 
 def introspected_token(token_value: str):
@@ -27,12 +83,19 @@ def introspected_token(token_value: str):
     (a bulk update reaches no token; the bearer check refuses such a token too, and DOT would
     answer active). Compiled once per process (``compiled_queries``) with the checksum as its
     parameter; the row is read fresh every time."""
-    found = compiled_queries.values(
-        "introspected-token", _token_rows, checksum=token_checksum(token_value)
-    )
-    if not found:
+    found = compiled_queries.run(_token_read(token_checksum(token_value)))
+    return _access_token(found[0] if found else None)
+
+
+def _token_read(checksum: str) -> compiled_queries.Read:
+    params = {"checksum": checksum}
+    return compiled_queries.Read("values", "introspected-token", _token_rows, params)
+
+
+def _access_token(found: list | None):
+    if found is None:
         return None
-    *token_values, client_id, username, is_active = found[0]
+    *token_values, client_id, username, is_active = found
     token = dict(zip(TOKEN_COLUMNS, token_values, strict=True))
     access_token = _instance(get_access_token_model(), token)
     if token["application_id"] is not None:

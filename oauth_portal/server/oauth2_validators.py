@@ -95,8 +95,14 @@ class PortalOAuth2Validator(
         """
         client_id_documents.fetched_document_forget()
         if not request.client:
+            # A view may have read the client already, with what it reads next (introspection).
+            read_ahead = getattr(request, "portal_client_read_ahead", None)
             try:
-                found = clients.application_for_client_id(client_id)
+                found = (
+                    read_ahead[1]
+                    if read_ahead and read_ahead[0] == client_id
+                    else clients.application_for_client_id(client_id)
+                )
             except ValueError:  # a client_id the database cannot compare (a NUL byte), as DOT
                 return None
             if found is not None and found.registration_source != found.RegistrationSource.CIMD:

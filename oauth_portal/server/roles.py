@@ -32,7 +32,7 @@ for API publishers must check the actor may manage the role's API before calling
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.db import compiled_queries
@@ -163,11 +163,45 @@ def role_claims(*, user_id, audiences: list[str], scopes: list[str]) -> dict:
     rows = compiled_queries.rows(
         f"role-claims-{len(audiences)}", _role_rows, user_id=user_id, **audience_params
     )
+    return _claims(rows, audiences=audiences, scopes=scopes)
+
+
+def token_user_roles_read(token_checksum: str) -> compiled_queries.Read:
+    """The roles of the user of the access token stored as ``token_checksum``, on every API,
+    with their permissions: a read that needs no answer from another (``compiled_queries``), so
+    introspection sends it with the token's own. ``role_claims_from`` makes the claims."""
+    return compiled_queries.Read(
+        "rows", "token-user-roles", _token_user_role_rows, {"checksum": token_checksum}
+    )
+
+
+def role_claims_from(rows, *, audiences: list[str], scopes: list[str]) -> dict:
+    """``role_claims`` from the rows ``token_user_roles_read`` gave."""
+    if not audiences:
+        return {}
+    wanted = set(audiences)
+    return _claims(
+        [(name, scope) for api, name, scope in rows if api in wanted],
+        audiences=audiences,
+        scopes=scopes,
+    )
+
+
+def _claims(rows, *, audiences: list[str], scopes: list[str]) -> dict:
     granted = set(scopes)
     claims = {"permissions": sorted({scope for _, scope in rows if scope in granted})}
     if len(audiences) == 1:
         claims["roles"] = sorted({name for name, _ in rows})
     return claims
+
+
+def _token_user_role_rows(*, checksum: str):
+    from oauth2_provider.models import get_access_token_model
+
+    token_user = get_access_token_model().objects.filter(token_checksum=checksum)
+    return RoleAssignment.objects.filter(
+        user_id=Subquery(token_user.values("user_id")[:1])
+    ).values_list("role__api__identifier", "role__name", "role__scopes__name")
 
 
 def _role_rows(*, user_id: int, **audiences: str):

@@ -5,13 +5,19 @@ token carries them as they were at issue; introspection answers them as they are
 from oauth_portal.server import custom_claims, registry, roles
 
 
-def access_token_user_claims(*, user_id, audiences: list[str], scopes, user=None) -> dict:
+def access_token_user_claims(
+    *, user_id, audiences: list[str], scopes, user=None, role_rows=None
+) -> dict:
     """The claims for a token of ``user_id`` for ``audiences`` granted ``scopes``; nothing for
-    a token without a user (client credentials) or for no API."""
+    a token without a user (client credentials) or for no API. ``role_rows``: a function that
+    answers the user's roles (``roles.token_user_roles_read``), else they are read here."""
     if user_id is None or not audiences:
         return {}
     claims = custom_claims.access_token_claims(user_id=user_id, audiences=audiences, user=user)
-    claims.update(roles.role_claims(user_id=user_id, audiences=audiences, scopes=list(scopes)))
+    if role_rows is None:
+        claims.update(roles.role_claims(user_id=user_id, audiences=audiences, scopes=list(scopes)))
+    else:
+        claims.update(roles.role_claims_from(role_rows(), audiences=audiences, scopes=list(scopes)))
     return claims
 
 
@@ -23,10 +29,12 @@ def token_audiences(access_token) -> list[str]:
     )
 
 
-def introspection_claims(access_token) -> dict:
-    """The claims an active token's introspection answer adds, read from the database now."""
+def introspection_claims(access_token, *, role_rows) -> dict:
+    """The claims an active token's introspection answer adds, as they are now: ``role_rows``
+    answers its user's roles, read with the token (``introspection.read_ahead``)."""
     return access_token_user_claims(
         user_id=access_token.user_id,
         audiences=token_audiences(access_token),
         scopes=access_token.scope.split(),
+        role_rows=role_rows,
     )

@@ -42,6 +42,7 @@ def test_table_shows_rates_errors_and_the_api_ceiling_ratio():
             p99_ms=9.25,
             queries_per_request=3,
             cpu_ms_per_request=2.54,
+            database_cpu_ms_per_request=0.314,
         ),
         ScenarioResult("ceiling", "ceiling", ok=1000, seconds=10, p50_ms=2, p99_ms=4),
         ScenarioResult(
@@ -63,9 +64,11 @@ def test_table_shows_rates_errors_and_the_api_ceiling_ratio():
         "errors",
         "SQL/request",
         "CPU ms/req",
+        "DB CPU ms/req",
     ]
     assert "|       60.0 |          30.0% |    5.0 |    9.2 | 0" in lines[2]
-    assert lines[2].endswith("|         3.0 |        2.5 |")
+    assert lines[2].endswith("|         3.0 |        2.5 |          0.31 |")
+    assert lines[3].endswith("|          - |             - |")  # not measured: not invented
     assert "3 (401: 2, timeout: 1)" in lines[4]
     assert "exhausted" in lines[5]
     assert "failed: HTTP 403" in lines[6] and "|          - |              - |" in lines[6]
@@ -144,3 +147,12 @@ def test_every_endpoint_rate_of_the_real_settings_is_raised(monkeypatch):
         "REGISTRATION_PER_IP",
     ):
         assert f"PORTAL_RATELIMIT_{limit}" in raised
+
+
+def test_the_database_cpu_counts_what_each_server_process_spent_meanwhile():
+    from bench.server import cpu_spent
+
+    before = {10: 5.0, 11: 1.0, 12: 3.0}  # 12 ends during the run
+    after = {10: 5.5, 11: 1.25, 13: 0.5}  # 13 starts during it
+
+    assert cpu_spent(before, after) == 0.5 + 0.25 + 0.5

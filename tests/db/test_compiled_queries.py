@@ -70,3 +70,33 @@ def test_a_parameter_that_is_neither_id_nor_text_goes_through_the_orm(user, app)
 
     assert compiled_queries.rows("owned", owned_by, user_id=None) == []
     assert compiled_queries.rows("owned", owned_by, user_id=user.pk) == [("colors:read",)]
+
+
+def test_reads_sent_together_answer_as_each_read_alone(user, app):
+    """``run_together``: rows, converted values and instances, each as ``run`` answers it."""
+    mint_access_token(user=user, app=app, scope="colors:read")
+    checksum = checksum_of("colors:read")
+    reads = [
+        compiled_queries.Read("rows", "together-scope", scopes_of, {"checksum": checksum}),
+        compiled_queries.Read("values", "together-expiry", expiry_of, {"checksum": checksum}),
+        compiled_queries.Read("values", "together-none", expiry_of, {"checksum": "0" * 64}),
+        compiled_queries.Read(
+            "instances", "together-client", clients_named, {"client_id": app.client_id}
+        ),
+    ]
+
+    together = compiled_queries.run_together(*reads)
+    alone = [compiled_queries.run(read) for read in reads]
+
+    assert together[:3] == alone[:3]
+    assert together[0] == [("colors:read",)]
+    assert isinstance(together[1][0][0], datetime) and together[1][0][0].tzinfo is not None
+    assert together[2] == []
+    [client] = together[3]
+    assert (client.pk, client.client_id, client.name) == (app.pk, app.client_id, app.name)
+
+
+def clients_named(*, client_id: str):
+    from oauth_portal.server.models import Application
+
+    return Application.objects.filter(client_id=client_id)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection, transaction
 
-from tests.oauth_helpers import get_code, redeem
+from tests.oauth_helpers import basic_auth, get_code, mint_access_token, redeem
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
@@ -102,6 +102,30 @@ def test_a_code_exchange_sends_its_held_back_writes_together_as_prepared_stateme
     # Every statement runs a named prepared statement, none is prepared a second time.
     assert all(bind.split()[1].startswith('"_pg3_') for trip in binds for bind in trip)
     assert not [rest for trip in trips for kind, rest in trip if kind == "Parse"]
+
+
+@pytest.mark.django_db
+def test_an_introspection_reads_client_token_served_apis_and_roles_in_one_round_trip(
+    client, user, app
+):
+    """The four reads need no answer from each other (``introspection.read_ahead``)."""
+    from tests.server.role_helpers import colors_api, role_with
+
+    role_with(colors_api(), "editor", "colors:read", holders=[user])
+    token = mint_access_token(user=user, app=app, scope="colors:read")
+
+    def introspect():
+        return client.post(
+            "/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=basic_auth(app.client_id)
+        )
+
+    introspect()  # prepares the statements on this connection
+    with protocol_messages() as messages:
+        response = introspect()
+
+    assert response.json()["roles"] == ["editor"]
+    binds = [[rest for kind, rest in trip if kind == "Bind"] for trip in round_trips(messages)]
+    assert [len(trip) for trip in binds if trip] == [4]
 
 
 @pytest.mark.django_db

@@ -18,13 +18,13 @@ from oauth_portal.db import compiled_writes
 from oauth_portal.observability import metrics
 from oauth_portal.server import (
     bearer,
-    clients,
     input_rules,
     introspection,
     issued_tokens,
     token_claims,
 )
 from oauth_portal.server.audiences import audience_as_resource
+from oauth_portal.server.client_secrets import parse_client_credentials
 from oauth_portal.server.ratelimits import ClientEndpointRateLimitMixin
 from oauth_portal.server.views.common import (
     INVALID_CLIENT_BODY,
@@ -97,12 +97,12 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
         return response
 
 
-def authenticated_client(request):
+def authenticated_client(request, *, read_ahead=None):
     """The client ``request`` authenticates as with its credentials, or None.
 
     Our validator checks the credentials as at the token endpoint and loads the client onto the
-    oauthlib request (with the query compiled once per process); DOT's own
-    ``authenticate_client`` answers only yes or no.
+    oauthlib request (with the query compiled once per process, unless ``read_ahead`` holds it
+    already); DOT's own ``authenticate_client`` answers only yes or no.
     """
     core_request = OAuthlibRequest(
         uri=request.path,
@@ -110,6 +110,8 @@ def authenticated_client(request):
         body=list(request.POST.items()),
         headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", "")},
     )
+    if read_ahead is not None:
+        core_request.portal_client_read_ahead = (read_ahead.client_id, read_ahead.client)
     if oauth2_settings.OAUTH2_VALIDATOR_CLASS().authenticate_client(core_request):
         return core_request.client
     return None
@@ -123,11 +125,19 @@ class ClientAuthenticationRequiredMixin:
     authenticated client is kept on ``request.portal_client``.
     """
 
+    read_ahead = None
+
     def authenticate_client(self, request) -> bool:
         """Once per request: DOT's view authenticates the client again after our check."""
         if not hasattr(request, "portal_client"):
-            request.portal_client = authenticated_client(request)
+            self.read_ahead = self.read_with_client(request)
+            request.portal_client = authenticated_client(request, read_ahead=self.read_ahead)
         return request.portal_client is not None
+
+    def read_with_client(self, request):
+        """What the view will need, read with the client (its ``client`` and ``client_id``
+        serve the authentication); None reads the client alone."""
+        return None
 
     def dispatch(self, request, *args, **kwargs):
         if request.method == "POST" and not self.authenticate_client(request):
@@ -138,13 +148,14 @@ class ClientAuthenticationRequiredMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-def introspection_allowed(*, client, answer: dict) -> bool:
+def introspection_allowed(*, client, answer: dict, apis_served) -> bool:
     """Whether ``client`` may learn about the live token DOT described in ``answer``: its own
-    token, or a token for an API it serves. A token's recorded audience (RFC 8707) names its
-    APIs; a token without one is for every API whose scopes it carries."""
+    token, or a token for an API it serves (``apis_served()`` answers as
+    ``clients.apis_served_by``). A token's recorded audience (RFC 8707) names its APIs; a token
+    without one is for every API whose scopes it carries."""
     if answer.get("client_id") == client.client_id:
         return True
-    served = clients.apis_served_by(application=client)
+    served = apis_served()
     audiences = answer.get("aud") or []
     if isinstance(audiences, str):
         audiences = [audiences]
@@ -172,22 +183,39 @@ class IntrospectTokenView(
 
     http_method_names = ["post", "options"]
 
+    def read_with_client(self, request):
+        """The token, the APIs the client serves and the roles of the token's user, in the
+        client's round trip (``introspection.read_ahead``)."""
+        client_id, _ = parse_client_credentials(
+            authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+            body_client_id=request.POST.get("client_id"),
+            body_client_secret=request.POST.get("client_secret"),
+        )
+        token_value = request.POST.get("token")
+        if not client_id or token_value is None or "\x00" in client_id:
+            return None  # refused by the authentication or by DOT (no token): nothing to read
+        return introspection.read_ahead(client_id=client_id, token_value=token_value)
+
     def get_token_response(self, token_value=None):
         if token_value is None:
             return super().get_token_response(token_value)  # DOT's 400: no token parameter
+        client = self.request.portal_client
+        read = self.read_ahead
+        if read is None or (read.client_id, read.token_value) != (client.client_id, token_value):
+            read = introspection.read_ahead(client_id=client.client_id, token_value=token_value)
         # One read of the token serves DOT's fields and ours (introspection.py).
-        access_token = introspection.introspected_token(token_value)
+        access_token = read.access_token()
         if access_token is None or not access_token.is_valid():
             return JsonResponse({"active": False})
         answer = introspection.active_token_answer(access_token)
-        if not introspection_allowed(client=self.request.portal_client, answer=answer):
+        if not introspection_allowed(client=client, answer=answer, apis_served=read.apis_served):
             return JsonResponse({"active": False})
         if "profile" not in answer.get("scope", "").split():
             answer.pop("username", None)
         answer.update(subject_and_issuer(self.request, access_token))
         # permissions, roles and custom claims, as a JWT access token carries them.
-        answer = {**token_claims.introspection_claims(access_token), **answer}
-        return JsonResponse(answer)
+        claims = token_claims.introspection_claims(access_token, role_rows=read.role_rows)
+        return JsonResponse({**claims, **answer})
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
