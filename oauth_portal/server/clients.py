@@ -242,20 +242,16 @@ def public_client_origin_registered(*, origin: str) -> bool:
     return any(origin in registered.split() for registered in candidates)
 
 
-def apis_served_by(*, application) -> dict[str, set[str]]:
-    """The APIs an admin recorded ``application`` as a resource server of: each identifier
-    with the names of its scopes (disabled ones too: tokens may still carry them). One query,
-    compiled once per process (``compiled_queries``: every introspection asks); read fresh."""
-    return served_from(compiled_queries.run(apis_served_read(application.client_id)))
-
-
 def apis_served_read(client_id: str) -> compiled_queries.Read:
-    """``apis_served_by``'s read, for the client registered as ``client_id``, to send with
-    others (``compiled_queries``); ``served_from`` turns its rows into the answer."""
+    """The APIs an admin recorded the client registered as ``client_id`` as a resource server
+    of, read fresh (compiled once per process, ``compiled_queries``: every introspection asks),
+    to send with the introspection's other reads; ``served_from`` makes the answer."""
     return compiled_queries.Read("rows", "apis-served-by", _served_rows, {"client_id": client_id})
 
 
 def served_from(rows) -> dict[str, set[str]]:
+    """Each API's identifier with the names of its scopes (disabled ones too: tokens may still
+    carry them)."""
     served: dict[str, set[str]] = {}
     for identifier, scope_name in rows:
         served.setdefault(identifier, set())

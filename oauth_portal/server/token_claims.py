@@ -31,7 +31,7 @@ def token_audiences(access_token) -> list[str]:
 
 def introspection_claims(access_token, *, role_rows) -> dict:
     """The claims an active token's introspection answer adds, as they are now: ``role_rows``
-    answers its user's roles, read with the token (``introspection.read_ahead``)."""
+    answers its user's roles, read with the token (``introspection.ReadAhead``)."""
     return access_token_user_claims(
         user_id=access_token.user_id,
         audiences=token_audiences(access_token),

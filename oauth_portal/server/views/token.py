@@ -150,8 +150,8 @@ class ClientAuthenticationRequiredMixin:
 
 def introspection_allowed(*, client, answer: dict, apis_served) -> bool:
     """Whether ``client`` may learn about the live token DOT described in ``answer``: its own
-    token, or a token for an API it serves (``apis_served()`` answers as
-    ``clients.apis_served_by``). A token's recorded audience (RFC 8707) names its APIs; a token
+    token, or a token for an API it serves (``apis_served()`` answers which, with their scopes:
+    ``clients.served_from``). A token's recorded audience (RFC 8707) names its APIs; a token
     without one is for every API whose scopes it carries."""
     if answer.get("client_id") == client.client_id:
         return True
@@ -185,7 +185,7 @@ class IntrospectTokenView(
 
     def read_with_client(self, request):
         """The token, the APIs the client serves and the roles of the token's user, in the
-        client's round trip (``introspection.read_ahead``)."""
+        client's round trip (``introspection.ReadAhead``)."""
         client_id, _ = parse_client_credentials(
             authorization=request.META.get("HTTP_AUTHORIZATION", ""),
             body_client_id=request.POST.get("client_id"),
@@ -194,7 +194,7 @@ class IntrospectTokenView(
         token_value = request.POST.get("token")
         if not client_id or token_value is None or "\x00" in client_id:
             return None  # refused by the authentication or by DOT (no token): nothing to read
-        return introspection.read_ahead(client_id=client_id, token_value=token_value)
+        return introspection.ReadAhead(client_id=client_id, token_value=token_value)
 
     def get_token_response(self, token_value=None):
         if token_value is None:
@@ -202,7 +202,7 @@ class IntrospectTokenView(
         client = self.request.portal_client
         read = self.read_ahead
         if read is None or (read.client_id, read.token_value) != (client.client_id, token_value):
-            read = introspection.read_ahead(client_id=client.client_id, token_value=token_value)
+            read = introspection.ReadAhead(client_id=client.client_id, token_value=token_value)
         # One read of the token serves DOT's fields and ours (introspection.py).
         access_token = read.access_token()
         if access_token is None or not access_token.is_valid():
