@@ -90,6 +90,7 @@ class Read:
 
 
 def run(read: Read) -> list:
+    """``read``'s answer, on its own round trip."""
     compiled = _compiled_for((read.kind, read.name), read.build, read.params)
     if compiled is _UNCACHEABLE:
         return _through_the_orm(read)
@@ -115,7 +116,8 @@ def run_together(*reads: Read) -> list[list]:
 
 
 def sent_together(*reads: Read) -> bool:
-    """Whether ``run_together`` costs these reads one round trip, not one each (SQLite)."""
+    """Whether ``run_together`` costs these reads one round trip, rather than one each (as on
+    SQLite, where a read nobody turns out to need is better not run)."""
     compiled = [_compiled_for((read.kind, read.name), read.build, read.params) for read in reads]
     return _batchable(compiled) and prepared.sends_together(compiled[0].using)
 
