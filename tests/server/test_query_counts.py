@@ -138,11 +138,15 @@ def test_refresh_cost_does_not_grow_with_the_family(client, signed_in, app):
 
 # Introspection reads the token once, with its client's id and its user's name, for DOT's fields
 # and `sub` alike (introspection.py), and the user's roles for its `permissions` and `roles` (as
-# they are now). Revocation reads an access token and its owner once, and revokes that row
-# (revocation.py).
-@pytest.mark.parametrize("endpoint, most", [("/o/introspect/", 6), ("/o/revoke_token/", 12)])
+# they are now); on PostgreSQL the client, the token and the roles go in one round trip (one
+# statement here, where the test's capture sends them as one text). Revocation reads an access
+# token and its owner once, and revokes that row (revocation.py).
+@pytest.mark.parametrize(
+    "endpoint, most_postgresql, most_sqlite",
+    [("/o/introspect/", 4, 6), ("/o/revoke_token/", 12, 12)],
+)
 def test_introspection_and_revocation_cost_does_not_grow_with_the_scopes(
-    client, user, app, endpoint, most
+    client, user, app, endpoint, most_postgresql, most_sqlite
 ):
     def send(scope):
         token = mint_access_token(user=user, app=app, scope=scope)
@@ -155,7 +159,7 @@ def test_introspection_and_revocation_cost_does_not_grow_with_the_scopes(
     large = statements(lambda: send(" ".join(["colors:read", *extra])))
 
     assert small == large
-    assert large <= most
+    assert large <= (most_postgresql if connection.vendor == "postgresql" else most_sqlite)
 
 
 def test_the_access_token_stays_linked_to_its_id_token(signed_in, app):
