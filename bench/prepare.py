@@ -159,6 +159,7 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
     # run creates are deleted with its other rows, so the next run on the same database starts
     # its own.
     earlier_signing_keys = list(SigningKey.objects.values_list("pk", flat=True))
+    _as_autovacuum_would("VACUUM (ANALYZE)")  # the rows earlier runs deleted
     with transaction.atomic():
         people = _create_users(run_id, users)
         web, web_secret = _create_application(
@@ -184,6 +185,7 @@ def setup(*, run_id: str, users: int, tokens: int) -> dict:
         introspect_tokens = _access_tokens(users=people, application=web, count=tokens)
         jwt_api_tokens = _jwt_access_tokens(user=people[0], application=web, count=tokens)
     current_private_key_pem()  # create the signing key now, not in the first timed request
+    _as_autovacuum_would("ANALYZE")
     return {
         "run_id": run_id,
         "database": _database_info(),
@@ -269,11 +271,48 @@ def mint(*, state: dict, kind: str, count: int) -> list[dict]:
     users = list(get_user_model().objects.filter(pk__in=state["user_pks"]))
     with transaction.atomic():
         if kind == "codes":
-            return mint_codes(application=application, users=users, count=count)
-        if kind == "refresh":
-            return mint_refresh_tokens(application=application, users=users, count=count)
-        raw = _access_tokens(users=users, application=application, count=count)
-        return [{"token": value} for value in raw]
+            items = mint_codes(application=application, users=users, count=count)
+        elif kind == "refresh":
+            items = mint_refresh_tokens(application=application, users=users, count=count)
+        else:
+            raw = _access_tokens(users=users, application=application, count=count)
+            items = [{"token": value} for value in raw]
+    _as_autovacuum_would("ANALYZE")
+    return items
+
+
+def _as_autovacuum_would(command: str) -> None:
+    """On PostgreSQL, ``command`` (``ANALYZE``, ``VACUUM (ANALYZE)``) on the tables a run writes.
+
+    PostgreSQL plans by its statistics, which autovacuum keeps current. Where it is off (as on
+    some CI machines) a minted pool of thousands of codes sits in tables the statistics still
+    call empty, every lookup by checksum is planned as a scan of them, and each run leaves the
+    rows it deleted behind for the next: measured here, a refresh's database CPU went from 2.2
+    to 4.1 ms after a plain ``VACUUM (ANALYZE)`` of the emptied tables, and to 1.3 ms once the
+    pool was analyzed. Production runs autovacuum; so, in effect, does the bench.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from oauth2_provider.models import get_id_token_model
+
+    from oauth_portal.audit.models import AuditEvent
+    from oauth_portal.server.models import Application, Consent, JwtAccessToken, RedeemedCode
+
+    if connection.vendor != "postgresql":
+        return
+    models = [
+        *_models(),
+        get_id_token_model(),
+        JwtAccessToken,
+        RedeemedCode,
+        AuditEvent,
+        Consent,
+        Application,
+        get_user_model(),
+    ]
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{command} {tables}")
 
 
 def cleanup(*, state: dict) -> None:

@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench import checks, report
 from bench.context import headline, run_context, write_results
@@ -248,9 +249,12 @@ class Bench:
                 scenario, report.pool_size(rate, config.seconds, cap=config.pool_max)
             )
         log(f"{scenario.key}: measuring for {config.seconds} s")
-        cpu_before, database_before = self.server.cpu_seconds(), database_cpu_seconds()
+        local_database = database_runs_here(self.env["DATABASE_URL"])
+        cpu_before = self.server.cpu_seconds()
+        database_before = database_cpu_seconds() if local_database else {}
         measured = self.load(scenario, items, seconds=config.seconds)
-        cpu_after, database_after = self.server.cpu_seconds(), database_cpu_seconds()
+        cpu_after = self.server.cpu_seconds()
+        database_after = database_cpu_seconds() if local_database else {}
         answered = measured["ok"] + measured["errors"]
         if cpu_before is not None and cpu_after is not None and answered:
             measured["cpu_ms_per_request"] = (cpu_after - cpu_before) * 1000 / answered
@@ -258,6 +262,18 @@ class Bench:
             spent = cpu_spent(database_before, database_after)
             measured["database_cpu_ms_per_request"] = spent * 1000 / answered
         return report.ScenarioResult(key=scenario.key, label=scenario.label, **measured)
+
+
+def database_runs_here(url: str) -> bool:
+    """PostgreSQL on this machine, whose server processes ``/proc`` shows (not SQLite, which
+    runs inside the workers, nor a database on another host)."""
+    parsed = urlsplit(url)
+    return parsed.scheme in ("postgres", "postgresql") and parsed.hostname in (
+        None,
+        "localhost",
+        "127.0.0.1",
+        "::1",
+    )
 
 
 def prepare_data(env: dict, config: Config, state_file: Path) -> dict:

@@ -156,3 +156,12 @@ def test_the_database_cpu_counts_what_each_server_process_spent_meanwhile():
     after = {10: 5.5, 11: 1.25, 13: 0.5}  # 13 starts during it
 
     assert cpu_spent(before, after) == 0.5 + 0.25 + 0.5
+
+
+def test_the_database_cpu_is_read_only_for_postgresql_on_this_machine():
+    from bench.run import database_runs_here
+
+    assert database_runs_here("postgres://postgres@127.0.0.1:5432/bench")
+    assert database_runs_here("postgresql://localhost/bench")
+    assert not database_runs_here("postgres://db.example.test/bench")
+    assert not database_runs_here("sqlite:////tmp/bench.sqlite3")
