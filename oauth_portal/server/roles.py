@@ -155,20 +155,17 @@ def scopes_permitted_by_roles(*, user, scopes: list[str]) -> list[str]:
 
 def role_claims(*, user_id, audiences: list[str], scopes: list[str]) -> dict:
     """The ``permissions`` and ``roles`` claims of a token for ``audiences`` (see the module
-    docstring); empty for a token with no user or for no API. One query."""
+    docstring); empty for a token with no user or for no API. One query, compiled once per
+    process (``compiled_queries``), read fresh."""
     if user_id is None or not audiences:
         return {}
-    # Compiled once per process per number of audiences (``compiled_queries``); read fresh.
-    audience_params = {f"audience_{n}": audience for n, audience in enumerate(audiences)}
-    rows = compiled_queries.rows(
-        f"role-claims-{len(audiences)}", _role_rows, user_id=user_id, **audience_params
-    )
-    return _claims(rows, audiences=audiences, scopes=scopes)
+    rows = compiled_queries.rows("user-roles", _user_role_rows, user_id=user_id)
+    return role_claims_from(rows, audiences=audiences, scopes=scopes)
 
 
 def token_user_roles_read(token_checksum: str) -> compiled_queries.Read:
-    """The roles of the user of the access token stored as ``token_checksum``, on every API,
-    with their permissions: a read that needs no answer from another (``compiled_queries``), so
+    """The rows ``role_claims`` reads, for the user of the access token stored as
+    ``token_checksum``: a read that needs no answer from another (``compiled_queries``), so
     introspection sends it with the token's own. ``role_claims_from`` makes the claims."""
     return compiled_queries.Read(
         "rows", "token-user-roles", _token_user_role_rows, {"checksum": token_checksum}
@@ -176,35 +173,30 @@ def token_user_roles_read(token_checksum: str) -> compiled_queries.Read:
 
 
 def role_claims_from(rows, *, audiences: list[str], scopes: list[str]) -> dict:
-    """``role_claims`` from the rows ``token_user_roles_read`` gave."""
+    """The claims from a user's roles on every API (API, role, permission rows), for a token
+    for ``audiences`` granted ``scopes``."""
     if not audiences:
         return {}
-    wanted = set(audiences)
-    return _claims(
-        [(name, scope) for api, name, scope in rows if api in wanted],
-        audiences=audiences,
-        scopes=scopes,
-    )
-
-
-def _claims(rows, *, audiences: list[str], scopes: list[str]) -> dict:
-    granted = set(scopes)
+    wanted, granted = set(audiences), set(scopes)
+    rows = [(name, scope) for api, name, scope in rows if api in wanted]
     claims = {"permissions": sorted({scope for _, scope in rows if scope in granted})}
     if len(audiences) == 1:
         claims["roles"] = sorted({name for name, _ in rows})
     return claims
 
 
+def _user_role_rows(*, user_id: int):
+    return _with_permissions(RoleAssignment.objects.filter(user_id=user_id))
+
+
 def _token_user_role_rows(*, checksum: str):
     from oauth2_provider.models import get_access_token_model
 
     token_user = get_access_token_model().objects.filter(token_checksum=checksum)
-    return RoleAssignment.objects.filter(
-        user_id=Subquery(token_user.values("user_id")[:1])
-    ).values_list("role__api__identifier", "role__name", "role__scopes__name")
+    return _with_permissions(
+        RoleAssignment.objects.filter(user_id=Subquery(token_user.values("user_id")[:1]))
+    )
 
 
-def _role_rows(*, user_id: int, **audiences: str):
-    return RoleAssignment.objects.filter(
-        user_id=user_id, role__api__identifier__in=list(audiences.values())
-    ).values_list("role__name", "role__scopes__name")
+def _with_permissions(assignments):
+    return assignments.values_list("role__api__identifier", "role__name", "role__scopes__name")

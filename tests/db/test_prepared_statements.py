@@ -108,7 +108,7 @@ def test_a_code_exchange_sends_its_held_back_writes_together_as_prepared_stateme
 def test_an_introspection_reads_client_token_served_apis_and_roles_in_one_round_trip(
     client, user, app
 ):
-    """The four reads need no answer from each other (``introspection.read_ahead``)."""
+    """The four reads need no answer from each other (``introspection.ReadAhead``)."""
     from tests.server.role_helpers import colors_api, role_with
 
     role_with(colors_api(), "editor", "colors:read", holders=[user])
@@ -126,6 +126,9 @@ def test_an_introspection_reads_client_token_served_apis_and_roles_in_one_round_
     assert response.json()["roles"] == ["editor"]
     binds = [[rest for kind, rest in trip if kind == "Bind"] for trip in round_trips(messages)]
     assert [len(trip) for trip in binds if trip] == [4]
+    # Each runs a statement the first introspection prepared: nothing parsed again.
+    assert all(bind.split()[1].startswith('"_pg3_') for trip in binds for bind in trip)
+    assert not [rest for direction, kind, rest in messages if kind == "Parse"]
 
 
 @pytest.mark.django_db
