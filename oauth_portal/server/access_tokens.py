@@ -202,20 +202,7 @@ def _verification_key(kid):
 def verify(token: str, *, issuer: str, audience: str | None) -> JwtAccessToken:
     """The verified token, or ``Invalid``; ``audience`` is the identifier of the API asked."""
     try:
-        header_b64, payload_b64, signature_b64 = token.split(".")
-        header = json.loads(_b64decode(header_b64))
-        if header.get("alg") != "RS256" or str(header.get("typ", "")).lower() not in JWT_TYPES:
-            raise Invalid("The access token is invalid.")
-        key = _verification_key(header.get("kid"))
-        if key is None:
-            raise Invalid("The access token is invalid.")
-        key.verify(
-            _b64decode(signature_b64),
-            f"{header_b64}.{payload_b64}".encode("ascii"),
-            padding.PKCS1v15(),
-            hashes.SHA256(),
-        )
-        claims = json.loads(_b64decode(payload_b64))
+        claims = _signed_claims(token)
         _check_claims(claims, issuer=issuer, audience=audience)
         return JwtAccessToken(claims)
     # RecursionError: a header of nested arrays ("[[[[..."), which json.loads cannot parse.
@@ -229,6 +216,45 @@ def verify(token: str, *, issuer: str, audience: str | None) -> JwtAccessToken:
         InvalidSignature,
     ):
         raise Invalid("The access token is invalid.") from None
+
+
+# A client sends the same access token with every call until it expires. Checking its RSA
+# signature again was a third of what a JWT bearer check cost the worker, so each process
+# remembers the tokens whose signature it has checked: the token's exact text and the key that
+# verified it. Only a token that passed is kept, and only while that very key is still published
+# (a rotation that publishes a new set, or a revoked key, makes it a stranger again). The claims
+# are decoded afresh every time (a view may change what it is handed), and everything else
+# (expiry, issuer, audience, whether the token's row still exists) is checked on every request.
+_signature_checked: dict[str, tuple[object, object]] = {}
+SIGNATURES_KEPT = 2048  # about 1 KB each: a couple of MB per process at most
+
+
+def _signed_claims(token: str) -> dict:
+    """The claims of ``token`` if its header is ours and a published key signed it; raises
+    ``Invalid`` (or a decoding error, which ``verify`` turns into one) otherwise."""
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    remembered = _signature_checked.get(token)
+    if remembered is not None:
+        kid, key = remembered
+        if _verification_key(kid) is key:
+            return json.loads(_b64decode(payload_b64))
+    header = json.loads(_b64decode(header_b64))
+    if header.get("alg") != "RS256" or str(header.get("typ", "")).lower() not in JWT_TYPES:
+        raise Invalid("The access token is invalid.")
+    kid = header.get("kid")
+    key = _verification_key(kid)
+    if key is None:
+        raise Invalid("The access token is invalid.")
+    key.verify(
+        _b64decode(signature_b64),
+        f"{header_b64}.{payload_b64}".encode("ascii"),
+        padding.PKCS1v15(),
+        hashes.SHA256(),
+    )
+    if len(_signature_checked) >= SIGNATURES_KEPT:
+        _signature_checked.clear()
+    _signature_checked[token] = (kid, key)
+    return json.loads(_b64decode(payload_b64))
 
 
 def _check_claims(claims, *, issuer: str, audience: str | None) -> None:

@@ -213,3 +213,51 @@ def test_a_jwt_signed_before_a_key_rotation_still_verifies(client, jwt_tokens):
     key_rotation.signing_key_rotate(actor=None)
 
     assert api_get(client, jwt_tokens["access_token"]).status_code == 200
+
+
+# Each process remembers the tokens whose signature it has checked (access_tokens.py); a token
+# accepted once must still be refused for every reason it would have been refused the first time.
+def test_a_jwt_accepted_once_is_refused_once_its_signing_key_is_revoked(client, jwt_tokens):
+    token = jwt_tokens["access_token"]
+    assert api_get(client, token).status_code == 200
+
+    key_rotation.signing_key_revoke(kid=header_of(token)["kid"])
+
+    assert api_get(client, token).status_code == 401
+
+
+def test_a_jwt_accepted_once_is_refused_once_it_expires(client, jwt_tokens):
+    token = jwt_tokens["access_token"]
+    assert api_get(client, token).status_code == 200
+
+    with freeze_time(timezone.now() + timedelta(seconds=3601)):
+        response = api_get(client, token)
+
+    assert response.status_code == 401
+    assert "expired" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"claims": {"scope": "colors:read colors:write admin"}},
+        {"claims": {"aud": "https://api.example.test/other"}},
+    ],
+    ids=["widened-scope", "other-audience"],
+)
+def test_a_jwt_accepted_once_lends_its_signature_to_no_other_token(client, jwt_tokens, tamper):
+    token = jwt_tokens["access_token"]
+    assert api_get(client, token).status_code == 200
+
+    response = api_get(client, forged(token, **tamper))
+
+    assert response.status_code == 401
+
+
+def test_a_jwt_whose_signature_was_altered_after_it_was_accepted_is_refused(client, jwt_tokens):
+    token = jwt_tokens["access_token"]
+    assert api_get(client, token).status_code == 200
+    head, body, signature = token.split(".")
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+
+    assert api_get(client, f"{head}.{body}.{flipped}").status_code == 401
