@@ -42,11 +42,13 @@ def fast_and_fresh(settings):
     forget_memoised_keys()
     registry.forget()
     ratelimits.forget_client_rates()
+    ratelimits.forget_counted_later()
     cache_breaker.reset()
     yield
     forget_memoised_keys()
     registry.forget()
     ratelimits.forget_client_rates()
+    ratelimits.forget_counted_later()
     cache_breaker.reset()
     caches["tokens"].clear()
 

@@ -24,6 +24,7 @@ import math
 import random
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -151,25 +152,31 @@ class TableCounters:
         return counts
 
     def increment(self, windows: list[Window], now: float) -> dict[str, int]:
-        """Add one to each counter, restarting those whose window has ended, in one upsert.
+        """Add one to each counter per time it is listed, restarting those whose window has
+        ended, in one upsert.
 
         Rows are sent in key order, so that two requests sharing counters lock them in the same
-        order and cannot deadlock (PostgreSQL). Every SET expression reads the row as it was.
+        order and cannot deadlock (PostgreSQL); one row per key, as an upsert needs. Every SET
+        expression reads the row as it was.
         """
         ends_at = {window.name: window.ends_at for window in windows}
+        times = Counter(window.name for window in windows)
         names = sorted(ends_at)
         table, key = self.table, self.column("key")
         counted, expires = self.column("count"), self.column("expires")
         ended = f"{table}.{expires} <= %s"
         sql = (
             f"INSERT INTO {table} ({key}, {counted}, {expires}) "  # noqa: S608
-            f"VALUES {', '.join(['(%s, 1, %s)'] * len(names))} "
+            f"VALUES {', '.join(['(%s, %s, %s)'] * len(names))} "
             f"ON CONFLICT ({key}) DO UPDATE SET "
-            f"{counted} = CASE WHEN {ended} THEN 1 ELSE {table}.{counted} + 1 END, "
+            f"{counted} = CASE WHEN {ended} THEN excluded.{counted} "
+            f"ELSE {table}.{counted} + excluded.{counted} END, "
             f"{expires} = CASE WHEN {ended} THEN excluded.{expires} ELSE {table}.{expires} END "
             f"RETURNING {key}, {counted}"
         )
-        params = [value for name in names for value in (name, self.timestamp(ends_at[name]))]
+        params = [
+            value for name in names for value in (name, times[name], self.timestamp(ends_at[name]))
+        ]
         with self.connection.cursor() as cursor:
             cursor.execute(sql, [*params, self.timestamp(now), self.timestamp(now)])
             return dict(cursor.fetchall())

@@ -10,11 +10,14 @@ requests never count. Over a limit: 429 with ``Retry-After`` and an audit event.
 its own rules (``sign_in_protection``) on the same counters.
 
 Counters are shared by all workers and hosts, and cheap (``ratecounters``): one read
-before the request and, when something is to be counted, one write after it, each one Redis
-round trip or one SQL statement. ``PORTAL_RATELIMIT_ENABLE = False`` turns counting off;
+before the request and, when a refusal is to be counted, one write after it, each one Redis
+round trip or one SQL statement. A client's volume after a request it was served is not written
+on its own: it waits for this process's next counter round trip (``count_later``), so a served
+request costs one. ``PORTAL_RATELIMIT_ENABLE = False`` turns counting off;
 ``PORTAL_RATELIMIT_CACHE`` names the cache whose backend (Redis or not) chooses the store.
 """
 
+import threading
 import time
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -64,7 +67,7 @@ def first_exceeded_limit(
     now = time.time()
     peeked, counted = check_windows(peek, now), check_windows(count, now)
     counts = ratecounters.count(
-        [check.window for check in counted],
+        [*(_counted_later_taken(now) if cache is None else []), *(c.window for c in counted)],
         [check.window for check in peeked],
         now=now,
         cache=cache,
@@ -85,8 +88,47 @@ def failures_count(checks: Sequence[Check]) -> list[str]:
         return []
     now = time.time()
     windows = check_windows(checks, now)
-    counts = ratecounters.count([check.window for check in windows], [], now=now)
+    counts = ratecounters.count(
+        [*_counted_later_taken(now), *(check.window for check in windows)], [], now=now
+    )
     return [check.group for check in windows if counts[check.window.name] == check.rate.limit]
+
+
+_later: list[ratecounters.Window] = []
+_later_lock = threading.Lock()
+
+
+def count_later(checks: Sequence[Check]) -> None:
+    """Count ``checks`` for this request, with this process's next counter round trip.
+
+    For a client's volume after a request it was served, whose count nothing waits for: sent on
+    its own it was a second Redis round trip per request. The next request this process limits
+    (usually milliseconds later) adds it before reading its own counters, in the same script,
+    so this process's next read sees it as before; another process's read may miss at most
+    the last request of each idle process. Failures and refusals are never counted later:
+    their limits stop guessing, and must hold across processes to the unit. Each counter keeps
+    the window of the moment it was counted for.
+    """
+    if not app_settings.PORTAL_RATELIMIT_ENABLE:
+        return
+    windows = check_windows(checks, time.time())
+    with _later_lock:
+        _later.extend(check.window for check in windows)
+
+
+def _counted_later_taken(now: float) -> list[ratecounters.Window]:
+    """What waits to be counted, in windows that have not ended (a count for a window gone by
+    would only restart a counter in the next)."""
+    with _later_lock:
+        taken = [window for window in _later if window.ends_at > now]
+        _later.clear()
+    return taken
+
+
+def forget_counted_later() -> None:
+    """Drop what waits to be counted (a test that swaps the counters' store)."""
+    with _later_lock:
+        _later.clear()
 
 
 def check_windows(checks: Sequence[Check], now: float) -> list[CheckWindow]:
@@ -205,7 +247,8 @@ class ClientEndpointRateLimitMixin:
     Before the request: one read of the counters that could refuse it. After it: one write of
     those it should count: a failed client authentication (401) against (client, address) and
     the address; any refusal against the address's error ceiling; a request of an authenticated
-    client (or a public client's successful one) against that client's volume limit.
+    client (or a public client's successful one) against that client's volume limit, with the
+    next read when nothing else is written (``count_later``).
     """
 
     def dispatch(self, request, *args, **kwargs):
@@ -229,10 +272,11 @@ class ClientEndpointRateLimitMixin:
         status = response.status_code
         refused = status >= 400 and not getattr(response, "not_a_refusal", False)
         counted = [*(failures if status == 401 else []), *(errors if refused else [])]
-        if authenticated or status < 400:
-            counted += volume
+        served = volume if authenticated or status < 400 else []
         if counted:
-            first_exceeded_limit(count=counted)
+            first_exceeded_limit(count=[*counted, *served])
+        elif served:
+            count_later(served)
         return response
 
 

@@ -1,5 +1,6 @@
 """The rate-limit counters: cheap (one Redis round trip, or two SQL statements, per request),
-atomic under concurrency, and forgotten when their window ends."""
+atomic under concurrency, and forgotten when their window ends. A served request's volume goes
+with the process's next read (``ratelimits.count_later``)."""
 
 import threading
 import time
@@ -151,13 +152,36 @@ def test_a_failed_client_authentication_costs_one_statement_more(django_assert_n
         assert failed_authentication() is None
 
 
-@pytest.mark.django_db
-def test_a_token_request_over_http_touches_the_counter_table_twice(client, service_app):
-    with CaptureQueriesContext(connection) as queries:
-        assert token_request(client, service_app).status_code == 200
+def counter_statements(captured) -> int:
+    return len([query for query in captured.captured_queries if COUNTER_TABLE in query["sql"]])
 
-    counting = [query for query in queries.captured_queries if COUNTER_TABLE in query["sql"]]
-    assert len(counting) == 2
+
+def client_volume(app) -> int:
+    """What the counters hold of the client's volume (``client-requests``), in any window."""
+    window = ratecounters.counter_window("client-requests", app.client_id, 60, time.time())
+    row = RateCounter.objects.filter(key=window.name).first()
+    return row.count if row else 0
+
+
+@pytest.mark.django_db
+def test_a_served_token_request_counts_its_volume_with_the_next_requests_read(client, service_app):
+    with limiter_clock_stopped(), CaptureQueriesContext(connection) as first:
+        assert token_request(client, service_app).status_code == 200
+    assert counter_statements(first) == 1  # the read before it; nothing written after it
+    assert client_volume(service_app) == 0
+
+    with limiter_clock_stopped(), CaptureQueriesContext(connection) as second:
+        assert token_request(client, service_app).status_code == 200
+    assert counter_statements(second) == 2  # the first request's volume, then the read
+    assert client_volume(service_app) == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_token_request_is_counted_at_once(client, service_app):
+    with CaptureQueriesContext(connection) as queries:
+        assert token_request(client, service_app, secret="guess").status_code == 401
+
+    assert counter_statements(queries) == 2  # the read before it, the failure after it
 
 
 @pytest.mark.django_db
@@ -318,6 +342,17 @@ def test_with_redis_the_per_client_limit_is_enforced_over_http(
 
 
 @pytest.mark.django_db
+def test_with_redis_a_served_token_request_over_http_costs_one_round_trip(
+    redis_cache, client, service_app
+):
+    assert token_request(client, service_app).status_code == 200  # connects, loads the script
+    for _ in range(3):
+        with redis_round_trips() as sent:
+            assert token_request(client, service_app).status_code == 200
+        assert sent.call_count == 1
+
+
+@pytest.mark.django_db
 def test_with_redis_guessing_a_secret_over_http_is_slowed_down(
     redis_cache, client, service_app, settings
 ):
@@ -332,3 +367,13 @@ def test_with_redis_guessing_a_secret_over_http_is_slowed_down(
     assert int(blocked["Retry-After"]) >= 1
     assert blocked.json()["error"] == "rate_limited"
     assert AuditEvent.objects.filter(type=AuditEvent.Type.RATE_LIMITED).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_counter_listed_twice_in_one_call_counts_twice():
+    """Two requests of one process may wait to be counted together (``count_later``)."""
+    now = time.time()
+    window = ratecounters.counter_window("client-requests", "client-a", 60, now)
+
+    assert ratecounters.count([window, window], [], now=now) == {window.name: 2}
+    assert ratecounters.count([window], [window], now=now) == {window.name: 3}
