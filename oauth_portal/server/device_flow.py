@@ -21,6 +21,7 @@ from oauthlib.oauth2.rfc8628 import errors as device_errors
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.server.client_secrets import credentials_from_request
 from oauth_portal.server.user_codes import device_code_checksum, user_code_normalize
+from oauth_portal.server.validator_redemption import user_is_active
 
 DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 # RFC 8628 §3.5: each slow_down adds 5 seconds to the interval, for this and later polls.
@@ -154,7 +155,7 @@ def device_grant_poll(request) -> None:
     if grant.status == grant.AUTHORIZATION_PENDING:
         _refuse_pending(grant, now, request)
     user = grant.user
-    if user is None or not getattr(user, "is_active", True):
+    if user is None or not user_is_active(user):  # a device grant always has a user
         raise errors.InvalidGrantError(description="The user cannot sign in.", request=request)
     request.user = user
     request.scopes = grant.scope.split()

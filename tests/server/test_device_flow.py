@@ -153,6 +153,21 @@ def test_approved_device_gets_tokens_once(client, device_app, user):
     assert AccessToken.objects.count() == 1
 
 
+def test_a_device_approved_by_a_user_deactivated_since_gets_no_tokens(client, device_app, user):
+    body = start(client, device_app)
+    browser = Client()
+    browser.force_login(user)
+    approve(browser, body["user_code"])
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+    with freeze_time(timedelta(seconds=10)):
+        response = poll(client, device_app, body["device_code"])
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert AccessToken.objects.count() == 0
+
+
 def test_denied_device_gets_access_denied(client, device_app, user):
     body = start(client, device_app)
     browser = Client()
