@@ -66,8 +66,8 @@ def first_exceeded_limit(
         return None
     now = time.time()
     peeked, counted = check_windows(peek, now), check_windows(count, now)
-    counts = ratecounters.count(
-        [*(_counted_later_taken(now) if cache is None else []), *(c.window for c in counted)],
+    counts = _count(
+        [check.window for check in counted],
         [check.window for check in peeked],
         now=now,
         cache=cache,
@@ -88,9 +88,7 @@ def failures_count(checks: Sequence[Check]) -> list[str]:
         return []
     now = time.time()
     windows = check_windows(checks, now)
-    counts = ratecounters.count(
-        [*_counted_later_taken(now), *(check.window for check in windows)], [], now=now
-    )
+    counts = _count([check.window for check in windows], [], now=now)
     return [check.group for check in windows if counts[check.window.name] == check.rate.limit]
 
 
@@ -114,6 +112,13 @@ def count_later(checks: Sequence[Check]) -> None:
     windows = check_windows(checks, time.time())
     with _later_lock:
         _later.extend(check.window for check in windows)
+
+
+def _count(increments, peeks, *, now: float, cache=None) -> dict[str, int]:
+    """``ratecounters.count``, with what waits to be counted (``count_later``) added first when
+    the counters are the limits' own (``cache`` not given)."""
+    waiting = _counted_later_taken(now) if cache is None else []
+    return ratecounters.count([*waiting, *increments], peeks, now=now, cache=cache)
 
 
 def _counted_later_taken(now: float) -> list[ratecounters.Window]:

@@ -182,6 +182,9 @@ def test_a_refused_token_request_is_counted_at_once(client, service_app):
         assert token_request(client, service_app, secret="guess").status_code == 401
 
     assert counter_statements(queries) == 2  # the read before it, the failure after it
+    failures = RateCounter.objects.filter(key__startswith="client-auth-failure")
+    assert sorted(failures.values_list("count", flat=True)) == [1, 1]  # (client, address), address
+    assert client_volume(service_app) == 0  # an unauthenticated request spends no volume
 
 
 @pytest.mark.django_db
