@@ -204,17 +204,17 @@ class IntrospectTokenView(
         if read is None or (read.client_id, read.token_value) != (client.client_id, token_value):
             read = introspection.ReadAhead(client_id=client.client_id, token_value=token_value)
         # One read of the token serves DOT's fields and ours (introspection.py).
-        access_token = read.access_token()
-        if access_token is None or not access_token.is_valid():
+        token = read.access_token()
+        if token is None or not token.is_valid():
             return JsonResponse({"active": False})
-        answer = introspection.active_token_answer(access_token)
+        answer = introspection.active_token_answer(token)
         if not introspection_allowed(client=client, answer=answer, apis_served=read.apis_served):
             return JsonResponse({"active": False})
         if "profile" not in answer.get("scope", "").split():
             answer.pop("username", None)
-        answer.update(subject_and_issuer(self.request, access_token))
+        answer.update(subject_and_issuer(self.request, token))
         # permissions, roles and custom claims, as a JWT access token carries them.
-        claims = token_claims.introspection_claims(access_token, role_rows=read.role_rows)
+        claims = token_claims.introspection_claims(token, role_rows=read.role_rows)
         return JsonResponse({**claims, **answer})
 
     def post(self, request, *args, **kwargs):
@@ -223,13 +223,12 @@ class IntrospectTokenView(
         return response
 
 
-def subject_and_issuer(request, access_token) -> dict:
+def subject_and_issuer(request, token: introspection.IntrospectedToken) -> dict:
     """``sub`` and ``iss`` as a JWT access token carries them (RFC 9068 §2.2: the user's id, or
     the client id when no user is involved), so a gateway checks opaque and JWT tokens alike."""
-    user_id = access_token.user_id
     return {
         "iss": oauth2_settings.oidc_issuer(request),
-        "sub": str(user_id) if user_id is not None else access_token.application.client_id,
+        "sub": str(token.user_id) if token.user_id is not None else token.client_id,
     }
 
 
