@@ -6,7 +6,7 @@ import hypothesis  # noqa: F401
 import pytest
 from django.core.cache import caches
 
-from oauth_portal.server import cache_breaker, ratelimits, registry
+from oauth_portal.server import cache_breaker, client_memo, ratelimits, registry
 from oauth_portal.server.signing_keys import forget_memoised_keys
 from tests.factories import ApplicationFactory, PublicApplicationFactory, UserFactory
 
@@ -43,12 +43,14 @@ def fast_and_fresh(settings):
     registry.forget()
     ratelimits.forget_client_rates()
     ratelimits.forget_counted_later()
+    client_memo.forget()
     cache_breaker.reset()
     yield
     forget_memoised_keys()
     registry.forget()
     ratelimits.forget_client_rates()
     ratelimits.forget_counted_later()
+    client_memo.forget()
     cache_breaker.reset()
     caches["tokens"].clear()
 

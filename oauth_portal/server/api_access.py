@@ -1,5 +1,6 @@
 """Which scopes and which APIs (RFC 8707 audiences) a client may ask for: the allow-list and the
-app's API subscriptions, in one query each, read fresh on every token request.
+app's API subscriptions, in one query each, read fresh on every token request (or, for the
+scopes without a user, kept while nothing they depend on has changed: ``client_memo``).
 
 - An app with no subscription keeps the allow-list rule: its ``allowed_scopes``, or every
   active scope when the list is empty (``createapplication``'s apps run the whole flow).
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Subquery, Value
 
 from oauth_portal.db import compiled_queries
-from oauth_portal.server import roles
+from oauth_portal.server import client_memo, roles
 from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
 from oauth_portal.server.offline_access import OFFLINE_ACCESS
 from oauth_portal.server.publishing import GRANTABLE_SCOPES
@@ -94,7 +95,10 @@ def scopes_available_and_withheld(application, *, user) -> tuple[list[str], set[
     ``user``'s roles do not permit (``roles.withheld_by_roles``; none without a user): what a
     token request re-checks on every redemption and refresh, in one query instead of two."""
     if user is None:
-        rows = compiled_queries.rows("scopes", _scope_rows, application_id=application.pk)
+        rows = client_memo.recall("scopes", application.pk)
+        if rows is client_memo.MISSING:
+            rows = compiled_queries.rows("scopes", _scope_rows, application_id=application.pk)
+            client_memo.keep("scopes", application.pk, tuple(rows))
     else:
         rows = compiled_queries.rows(
             "scopes-for-user", _scope_rows, application_id=application.pk, user_id=user.pk

@@ -42,6 +42,7 @@ class ServerConfig(AppConfig):
         # Sign-in failure counting listens to Django's auth signals (any sign-in form).
         from oauth_portal.server import (  # noqa: F401 - deploy_checks registers on import
             bearer,
+            client_memo,
             cors,
             deploy_checks,
             registry,
@@ -53,6 +54,8 @@ class ServerConfig(AppConfig):
         cors.connect()
         bearer.connect()
         registry.connect()
+        # A change to a client, scope, API or subscription: no process trusts what it kept.
+        client_memo.connect()
         # Deactivation and a new password revoke the user's tokens, whatever view saved them.
         tokens_follow_account.connect()
         # Every sign-out ends the sign-in session: its refresh tokens without offline_access

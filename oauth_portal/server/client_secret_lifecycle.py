@@ -9,6 +9,7 @@ from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 
 from oauth_portal.audit.models import AuditEvent
+from oauth_portal.server import client_memo
 from oauth_portal.server.client_secrets import ClientSecretHMACHasher
 from oauth_portal.server.models import Application, ClientSecret
 
@@ -16,11 +17,14 @@ from oauth_portal.server.models import Application, ClientSecret
 SECRET_USE_WRITE_INTERVAL = timedelta(minutes=1)
 
 
-def _note_secret_use(model, pk, last_used_at) -> None:
+def _note_secret_use(model, pk, last_used_at, *, client_id: str = "") -> None:
     now = timezone.now()
     if last_used_at is None or now - last_used_at > SECRET_USE_WRITE_INTERVAL:
         field = "client_secret_last_used_at" if model is Application else "last_used_at"
         model.objects.filter(pk=pk).update(**{field: now})
+        if client_id:
+            # The copy this process kept still says the old time: read it again next time.
+            client_memo.drop("client", client_id)
 
 
 def client_secret_verify(*, application: Application, secret: str) -> bool:
@@ -35,7 +39,12 @@ def client_secret_verify(*, application: Application, secret: str) -> bool:
         if not stored.startswith(f"{ClientSecretHMACHasher.algorithm}$"):
             application.client_secret = secret  # DOT's field hashes it with CLIENT_SECRET_HASHER
             application.save(update_fields=["client_secret"])
-        _note_secret_use(Application, application.pk, application.client_secret_last_used_at)
+        _note_secret_use(
+            Application,
+            application.pk,
+            application.client_secret_last_used_at,
+            client_id=application.client_id,
+        )
         return True
     for previous in ClientSecret.objects.filter(
         application=application, expires_at__gt=timezone.now()

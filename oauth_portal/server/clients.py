@@ -10,7 +10,7 @@ from oauth2_provider.models import get_access_token_model
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.db import compiled_queries
-from oauth_portal.server import app_settings
+from oauth_portal.server import app_settings, client_memo
 from oauth_portal.server.models import (
     ApiResource,
     Application,
@@ -170,10 +170,32 @@ def application_tokens_revoke(*, application: Application, actor, request=None) 
 
 
 def application_for_client_id(client_id: str) -> Application | None:
-    """The client registered as ``client_id``, read fresh with a query compiled once per process
+    """The client registered as ``client_id``: as kept by this process while no client has
+    changed anywhere (``client_memo``), else read with a query compiled once per process
     (every token, introspection and revocation request authenticates a client)."""
+    kept = recalled_application(client_id)
+    if kept is not client_memo.MISSING:
+        return kept
     found = compiled_queries.run(client_read(client_id))
-    return found[0] if found else None
+    return kept_application(client_id, found[0] if found else None)
+
+
+def recalled_application(client_id: str):
+    """A copy of the client ``client_id`` as kept (``client_memo``), or ``client_memo.MISSING``."""
+    kept = client_memo.recall("client", client_id)
+    if kept is client_memo.MISSING:
+        return kept
+    return Application.from_db(*kept)
+
+
+def kept_application(client_id: str, application: Application | None) -> Application | None:
+    """Keep ``application`` (just read) for the next requests, and return it. A client
+    that does not exist is not kept: a stranger naming random ids would fill the memo."""
+    if application is not None:
+        names = [field.attname for field in Application._meta.concrete_fields]
+        values = [application.__dict__[name] for name in names]
+        client_memo.keep("client", client_id, (application._state.db, names, values))
+    return application
 
 
 def client_read(client_id: str) -> compiled_queries.Read:
@@ -244,8 +266,9 @@ def public_client_origin_registered(*, origin: str) -> bool:
 
 def apis_served_read(client_id: str) -> compiled_queries.Read:
     """The APIs an admin recorded the client registered as ``client_id`` as a resource server
-    of, read fresh (compiled once per process, ``compiled_queries``: every introspection asks),
-    to send with the introspection's other reads; ``served_from`` makes the answer."""
+    of (compiled once per process, ``compiled_queries``: every introspection asks), to send
+    with the introspection's other reads; ``served_from`` makes the answer. Introspection keeps
+    the answer while no client changed (``client_memo``)."""
     return compiled_queries.Read("rows", "apis-served-by", _served_rows, {"client_id": client_id})
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
 from oauth_portal.db import compiled_queries
-from oauth_portal.server import clients, roles
+from oauth_portal.server import client_memo, clients, roles
 from oauth_portal.server.bearer import token_checksum, user_fields
 
 TOKEN_COLUMNS = ("scope", "expires", "resource", "application_id", "user_id")
@@ -42,21 +42,36 @@ class ReadAhead:
     def __init__(self, *, client_id: str, token_value: str):
         self.client_id, self.token_value = client_id, token_value
         checksum = token_checksum(token_value)
+        self._answers = {}
+        # The client and the APIs it serves, as kept while no client changed (client_memo).
+        if (client := clients.recalled_application(client_id)) is not client_memo.MISSING:
+            self._answers["client"] = [client]
+        if (served := client_memo.recall("served", client_id)) is not client_memo.MISSING:
+            self._answers["served"] = served
         self._reads = {
             "client": clients.client_read(client_id),
             "token": _token_read(checksum),
             "served": clients.apis_served_read(client_id),
             "roles": roles.token_user_roles_read(checksum),
         }
-        self._answers = {}
-        if compiled_queries.sent_together(*self._reads.values()):
-            answers = compiled_queries.run_together(*self._reads.values())
-            self._answers = dict(zip(self._reads, answers, strict=True))
+        unread = [name for name in self._reads if name not in self._answers]
+        reads = [self._reads[name] for name in unread]
+        if compiled_queries.sent_together(*reads):
+            answers = compiled_queries.run_together(*reads)
+            for name, answer in zip(unread, answers, strict=True):
+                self._read(name, answer)
 
     def _answer(self, name: str) -> list:
         if name not in self._answers:
-            self._answers[name] = compiled_queries.run(self._reads[name])
+            self._read(name, compiled_queries.run(self._reads[name]))
         return self._answers[name]
+
+    def _read(self, name: str, answer: list) -> None:
+        self._answers[name] = answer
+        if name == "client":
+            clients.kept_application(self.client_id, answer[0] if answer else None)
+        elif name == "served" and self.client is not None:  # no memo filled by unknown ids
+            client_memo.keep("served", self.client_id, tuple(answer))
 
     @property
     def client(self):

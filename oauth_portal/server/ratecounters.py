@@ -233,5 +233,21 @@ def _warn_redis_unavailable(exc: Exception) -> None:
         logger.warning("Rate limits: Redis unavailable (%s); counting in the database", exc)
 
 
+def publish(window: Window, value: int, *, only_if_missing: bool = False) -> None:
+    """Set ``window``'s counter to ``value`` in Redis, where peeks read it (``client_memo``'s
+    generation). Nothing where the counters are in the database. A failure is logged: it is
+    tried even while Redis is being skipped, unless ``only_if_missing``."""
+    cache = caches[rate_limit_cache_alias()]
+    if not isinstance(cache, RedisCache) or (only_if_missing and cache_breaker.skipping(cache)):
+        return
+    counters = RedisCounters(cache)
+    try:
+        client = cache._cache.get_client(write=True)
+        client.set(counters.redis_key(window), value, nx=only_if_missing)
+    except RedisError as exc:
+        cache_breaker.failed(cache)
+        logger.warning("Redis unavailable (%s): %s not published", exc, window.name)
+
+
 def rate_limit_cache_alias() -> str:
     return app_settings.PORTAL_RATELIMIT_CACHE

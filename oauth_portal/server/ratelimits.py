@@ -13,7 +13,9 @@ Counters are shared by all workers and hosts, and cheap (``ratecounters``): one 
 before the request and, when a refusal is to be counted, one write after it, each one Redis
 round trip or one SQL statement. A client's volume after a request it was served is not written
 on its own: it waits for this process's next counter round trip (``count_later``), so a served
-request costs one. ``PORTAL_RATELIMIT_ENABLE = False`` turns counting off;
+request costs one. The read before a client-endpoint request also brings the client registry's
+generation, which says whether the client rows this process kept are current (``client_memo``).
+``PORTAL_RATELIMIT_ENABLE = False`` turns counting off;
 ``PORTAL_RATELIMIT_CACHE`` names the cache whose backend (Redis or not) chooses the store.
 """
 
@@ -30,7 +32,7 @@ from oauth2_provider.models import get_application_model
 from oauth_portal.audit.client_address import address_allowlisted, client_address_bucket
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.observability import request_context
-from oauth_portal.server import app_settings, ratecounters, rates
+from oauth_portal.server import app_settings, client_memo, ratecounters, rates
 
 # (group, key, rate): the key (an address, a client id) is counted in its group at that rate;
 # an empty key is not counted.
@@ -62,23 +64,36 @@ def first_exceeded_limit(
     counted, even after one is reached, so that the whole request costs one round trip.
     ``cache`` chooses the store, as ``ratecounters.count`` says.
     """
+    return _limits(peek=peek, count=count, cache=cache)[0]
+
+
+def first_exceeded_limit_and_generation(*, peek: Sequence[Check]) -> tuple[Exceeded | None, int]:
+    """``first_exceeded_limit(peek=peek)``, and the client registry's generation
+    (``client_memo``) read in the same round trip: 0 where none could be read."""
+    exceeded, counts = _limits(peek=peek, also_read=[client_memo.GENERATION])
+    return exceeded, counts.get(client_memo.GENERATION.name, 0)
+
+
+def _limits(
+    *, peek=(), count=(), cache=None, also_read=()
+) -> tuple[Exceeded | None, dict[str, int]]:
     if not app_settings.PORTAL_RATELIMIT_ENABLE:
-        return None
+        return None, {}
     now = time.time()
     peeked, counted = check_windows(peek, now), check_windows(count, now)
     counts = _count(
         [check.window for check in counted],
-        [check.window for check in peeked],
+        [*(check.window for check in peeked), *also_read],
         now=now,
         cache=cache,
     )
     reached = [check for check in peeked if counts[check.window.name] >= check.rate.limit]
     reached += [check for check in counted if counts[check.window.name] > check.rate.limit]
     if not reached:
-        return None
+        return None, counts
     # Counters' windows end at different times: wait until every limit reached has reset.
     retry_after = max(check.window.seconds_left(now) for check in reached)
-    return Exceeded(group=reached[0].group, retry_after=retry_after)
+    return Exceeded(group=reached[0].group, retry_after=retry_after), counts
 
 
 def failures_count(checks: Sequence[Check]) -> list[str]:
@@ -265,12 +280,15 @@ class ClientEndpointRateLimitMixin:
         failures = client_failure_checks(client_id, address) if client_id else []
         errors = address_error_checks(address)
         volume = client_volume_checks(client_id)
-        exceeded = first_exceeded_limit(peek=[*failures, *errors, *volume])
+        exceeded, generation = first_exceeded_limit_and_generation(
+            peek=[*failures, *errors, *volume]
+        )
         if exceeded:
             return too_many_requests(request, exceeded, client_id=client_id)
         reset = _authenticated_client.set(None)
         try:
-            response = super().dispatch(request, *args, **kwargs)
+            with client_memo.generation_seen(generation):
+                response = super().dispatch(request, *args, **kwargs)
             authenticated = _authenticated_client.get() == client_id
         finally:
             _authenticated_client.reset(reset)

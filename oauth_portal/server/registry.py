@@ -9,9 +9,10 @@ handful of rows that an admin changes a few times a year, so each process keeps 
 - a change saved in another process or on another host is seen within
   ``PORTAL_REGISTRY_CACHE_SECONDS`` (30 s by default, like the signing keys).
 
-Decisions that grant something stay on the database: which scopes an app may be given
+Decisions that grant something are never this stale: which scopes an app may be given
 (``scopes.ScopeRegistry.get_available_scopes``) and which APIs it may ask a token for
-(``audiences.resources_allowed_for``) are read fresh on every token request.
+(``audiences.resources_allowed_for``) are read on every token request, or kept only while every
+process agrees nothing changed (``client_memo``).
 """
 
 import threading

@@ -1,0 +1,255 @@
+"""What the client endpoints keep per process (``client_memo``): the client's row, the scopes it
+may be given and the APIs it serves. Kept answers save the reads, and must never outlive a
+change made in this process, in another process, or behind Django's back; and where no
+generation can be read (no Redis) nothing is kept at all."""
+
+from unittest import mock
+
+import pytest
+import redis
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from oauth_portal.server import client_memo, clients, ratecounters
+from oauth_portal.server.models import ApiResource, Application, Scope
+from tests.factories import ApplicationFactory, UserFactory
+from tests.oauth_helpers import basic_auth, mint_access_token, token_request
+
+pytestmark = pytest.mark.django_db
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
+COLORS = "https://api.example.test/colors"
+APPLICATION_TABLE = Application._meta.db_table
+SCOPE_TABLE = Scope._meta.db_table
+
+
+@pytest.fixture
+def redis_limits(settings):
+    """The rate limits (and so the generation) in a Redis database of their own, emptied."""
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("the client memo's tests need Redis at 127.0.0.1:6379 (database 13)")
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "oauth_portal.server.redis_cache.RedisCache",
+            "LOCATION": REDIS_TEST_URL,
+            "KEY_PREFIX": "memo-tests",
+        },
+    }
+    cache = caches["default"]
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture
+def database_limits(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        },
+    }
+
+
+@pytest.fixture
+def service(db):
+    return ApplicationFactory(
+        authorization_grant_type="client-credentials", redirect_uris="", algorithm=""
+    )
+
+
+def client_credentials(client, app, scope="colors:read"):
+    return token_request(client, app, {"grant_type": "client_credentials", "scope": scope})
+
+
+def kept_after_requests(client, app):
+    """Two served requests: the first finds no generation in the emptied Redis and sets one,
+    the second keeps what it reads under it."""
+    for _ in range(2):
+        assert client_credentials(client, app).status_code == 200
+    assert ("client", app.client_id) in client_memo._kept
+
+
+def reads_of(table: str, captured) -> int:
+    return sum(f'FROM "{table}"' in query["sql"] for query in captured.captured_queries)
+
+
+def another_process_commits(change) -> None:
+    """What another worker's change does here: the database changes (no signal fires in this
+    process) and the generation in Redis is replaced, as that worker's commit does."""
+    change()
+    ratecounters.publish(client_memo.GENERATION, 4242)
+
+
+def test_a_second_request_reads_neither_the_client_nor_its_scopes(client, redis_limits, service):
+    kept_after_requests(client, service)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client_credentials(client, service).status_code == 200
+
+    assert reads_of(APPLICATION_TABLE, captured) == 0
+    assert reads_of(SCOPE_TABLE, captured) == 0
+    assert len(statements(captured)) == 2  # the token's row, then the audit event
+
+
+def statements(captured) -> list[str]:
+    """What the request sent, without the test's own savepoints around the transaction."""
+    return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_a_client_suspended_here_is_refused_at_once(client, redis_limits, service):
+    kept_after_requests(client, service)
+
+    clients.application_suspend(application=service, actor=None, reason="abuse")
+
+    refused = client_credentials(client, service)
+    assert refused.status_code in (400, 401)
+    assert "access_token" not in refused.json()
+
+
+def test_a_client_suspended_by_another_process_is_refused_at_once(client, redis_limits, service):
+    kept_after_requests(client, service)
+
+    another_process_commits(
+        lambda: Application.objects.filter(pk=service.pk).update(
+            status=Application.Status.SUSPENDED
+        )
+    )
+
+    refused = client_credentials(client, service)
+    assert refused.status_code in (400, 401)
+    assert "access_token" not in refused.json()
+
+
+def test_an_allow_list_narrowed_by_another_process_holds_at_once(client, redis_limits, service):
+    other = Scope.objects.create(name="other:read", description="Other")
+    kept_after_requests(client, service)
+
+    another_process_commits(
+        lambda: Application.allowed_scopes.through.objects.bulk_create(
+            [Application.allowed_scopes.through(application_id=service.pk, scope_id=other.pk)]
+        )
+    )
+
+    refused = client_credentials(client, service)
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_scope")
+
+
+def test_a_new_secret_is_needed_at_once_after_rotation(client, redis_limits, service):
+    kept_after_requests(client, service)
+    service.client_secret = "a brand new secret"
+    service.save()
+
+    assert client_credentials(client, service).status_code == 401
+    accepted = token_request(
+        client,
+        service,
+        {"grant_type": "client_credentials", "scope": "colors:read"},
+        secret="a brand new secret",
+    )
+    assert accepted.status_code == 200
+
+
+def test_a_change_behind_djangos_back_is_seen_within_the_kept_time(client, redis_limits, service):
+    """A write no signal sees (raw SQL, ``QuerySet.update``) publishes nothing: what was kept
+    serves until ``KEPT_SECONDS`` have passed, then the row is read again."""
+    kept_after_requests(client, service)
+    Application.objects.filter(pk=service.pk).update(status=Application.Status.SUSPENDED)
+    assert client_credentials(client, service).status_code == 200  # still the kept row
+
+    later = client_memo.time.monotonic() + client_memo.KEPT_SECONDS + 1
+    with mock.patch.object(client_memo.time, "monotonic", return_value=later):
+        refused = client_credentials(client, service)
+
+    assert "access_token" not in refused.json()
+
+
+def test_a_lost_generation_trusts_nothing_and_is_set_again(client, redis_limits, service):
+    kept_after_requests(client, service)
+    redis_limits.clear()  # Redis restarted or flushed: the generation is gone
+    Application.objects.filter(pk=service.pk).update(status=Application.Status.SUSPENDED)
+
+    refused = client_credentials(client, service)
+
+    assert "access_token" not in refused.json()
+    generation_key = ratecounters.RedisCounters(redis_limits).redis_key(client_memo.GENERATION)
+    assert int(redis_limits._cache.get_client().get(generation_key)) > 0
+
+
+def test_without_redis_nothing_is_kept(client, database_limits, service):
+    assert client_credentials(client, service).status_code == 200
+    Application.objects.filter(pk=service.pk).update(status=Application.Status.SUSPENDED)
+
+    refused = client_credentials(client, service)
+
+    assert "access_token" not in refused.json()
+    assert client_memo._kept == {}
+
+
+def test_nothing_kept_is_trusted_outside_a_rate_limited_request(client, redis_limits, service):
+    kept_after_requests(client, service)
+
+    assert client_memo.recall("client", service.client_id) is client_memo.MISSING
+    assert clients.application_for_client_id(service.client_id).status == service.status
+
+
+def test_unknown_client_ids_are_not_kept(client, redis_limits):
+    for n in range(5):
+        response = client.post(
+            "/o/introspect/", {"token": "x"}, HTTP_AUTHORIZATION=basic_auth(f"nobody-{n}")
+        )
+        assert response.status_code == 401
+
+    assert client_memo._kept == {}
+
+
+@pytest.fixture
+def colors_server(db):
+    server = ApplicationFactory(
+        name="Colors backend", authorization_grant_type="client-credentials"
+    )
+    ApiResource.objects.get(identifier=COLORS).resource_servers.add(server)
+    return server
+
+
+def introspect(client, as_app, token):
+    response = client.post(
+        "/o/introspect/", {"token": token}, HTTP_AUTHORIZATION=basic_auth(as_app.client_id)
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_introspection_keeps_the_client_and_what_it_serves(client, redis_limits, colors_server):
+    token = mint_access_token(user=UserFactory(), app=ApplicationFactory(), scope="colors:read")
+    for _ in range(2):  # the first sets the generation, the second keeps
+        assert introspect(client, colors_server, token)["active"] is True
+
+    with CaptureQueriesContext(connection) as captured:
+        assert introspect(client, colors_server, token)["active"] is True
+
+    assert reads_of(APPLICATION_TABLE, captured) == 0
+    assert reads_of(ApiResource._meta.db_table, captured) == 0
+
+
+def test_a_resource_server_removed_elsewhere_learns_nothing_more(
+    client, redis_limits, colors_server
+):
+    token = mint_access_token(user=UserFactory(), app=ApplicationFactory(), scope="colors:read")
+    for _ in range(2):
+        assert introspect(client, colors_server, token)["active"] is True
+    assert ("served", colors_server.client_id) in client_memo._kept
+    colors = ApiResource.objects.get(identifier=COLORS)
+
+    another_process_commits(
+        lambda: ApiResource.resource_servers.through.objects.filter(
+            apiresource_id=colors.pk, application_id=colors_server.pk
+        ).delete()
+    )
+
+    assert introspect(client, colors_server, token) == {"active": False}
