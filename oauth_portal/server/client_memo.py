@@ -2,20 +2,22 @@
 while every process agrees nothing has changed.
 
 Every token, introspection and revocation request reads its client's row; a client-credentials
-request also the scopes the client may be given, an introspection the APIs the client serves.
+request also the scopes the client may be given, an introspection the APIs the client serves
+and the roles of the token's user.
 These rows change a few times a year and are read thousands of times a second: measured
 in-process, the two reads were a seventh of a client-credentials request's CPU and a third of
 its database time. They decide who may have a token, so they may not be stale for even one
 request, across every worker and host.
 
 So they are kept per process (``recall``, ``keep``) under a *generation*: one shared value, in
-the rate limits' Redis, which every write to clients, scopes, APIs, subscriptions, allow-lists
-and resource servers replaces with a new random one once its transaction commits (Django's
-signals, ``connect``). Each rate-limited request reads the generation in the same Redis round
-trip as its counters (``ratelimits``) and uses what is kept only when it was kept under that
-very value, so a change made anywhere is seen by the next request everywhere, as with a fresh
-read. A kept answer is also dropped after ``KEPT_SECONDS`` whatever the generation says, so a
-write that bypasses Django's signals (raw SQL, ``QuerySet.update``) is seen within that.
+the rate limits' Redis, which every write to clients, scopes, APIs, subscriptions, roles, role
+assignments, allow-lists and resource servers replaces with a new random one once its
+transaction commits (Django's signals, ``connect``). Each rate-limited request reads the
+generation in the same Redis round trip as its counters (``ratelimits``) and uses what is kept
+only when it was kept under that very value, so a change made anywhere is seen by the next
+request everywhere, as with a fresh read. A kept answer is also dropped after
+``KEPT_SECONDS`` whatever the generation says, so a write that bypasses Django's signals (raw
+SQL, ``QuerySet.update``) is seen within that.
 
 Nothing is kept where there is no generation: rate limits off, the limits counted in the
 database (no Redis), Redis failing, or a request that is not rate limited. Those read the
@@ -40,7 +42,9 @@ MOST_KEPT = 4_096
 MISSING = object()
 
 _seen: ContextVar[int] = ContextVar("client_registry_generation", default=0)
-_kept: dict[tuple[str, object], tuple[int, float, object]] = {}
+# kind -> key -> (generation, when kept, value); each kind bounded on its own, so that many
+# tokens' roles never push the clients out.
+_kept: dict[str, dict[object, tuple[int, float, object]]] = {}
 
 
 @contextmanager
@@ -61,7 +65,7 @@ def recall(kind: str, key):
     generation = _seen.get()
     if not generation:
         return MISSING
-    found = _kept.get((kind, key))
+    found = _kept.get(kind, {}).get(key)
     if found is None or found[0] != generation or time.monotonic() - found[1] > KEPT_SECONDS:
         return MISSING
     return found[2]
@@ -72,15 +76,16 @@ def keep(kind: str, key, value) -> None:
     generation = _seen.get()
     if not generation:
         return
-    if len(_kept) >= MOST_KEPT:
-        _kept.clear()
-    _kept[(kind, key)] = (generation, time.monotonic(), value)
+    kept = _kept.setdefault(kind, {})
+    if len(kept) >= MOST_KEPT:
+        kept.clear()
+    kept[key] = (generation, time.monotonic(), value)
 
 
 def drop(kind: str, key) -> None:
     """Drop what this process kept as ``kind`` for ``key`` (a field it holds was just updated
     without a signal, as a secret's last use is)."""
-    _kept.pop((kind, key), None)
+    _kept.get(kind, {}).pop(key, None)
 
 
 def forget(**_kwargs) -> None:
@@ -89,7 +94,7 @@ def forget(**_kwargs) -> None:
 
 
 def changed(**_kwargs) -> None:
-    """A client, scope, API or subscription changed: once that is committed, no process may
+    """A client, scope, API, subscription or role changed: once that is committed, no process may
     trust what it kept (until then, what it kept is still what the database holds)."""
     forget()
     transaction.on_commit(_changed_committed)
@@ -105,14 +110,22 @@ def _publish_generation(*, only_if_missing: bool = False) -> None:
 
 
 def connect() -> None:
-    from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
+    from oauth_portal.server.models import (
+        ApiResource,
+        Application,
+        Role,
+        RoleAssignment,
+        Scope,
+        Subscription,
+    )
 
-    for model in (Application, Scope, ApiResource, Subscription):
+    for model in (Application, Scope, ApiResource, Subscription, Role, RoleAssignment):
         for signal in (post_save, post_delete):
             signal.connect(changed, sender=model, dispatch_uid=f"client-memo-{model.__name__}")
     for through in (
         Application.allowed_scopes.through,
         Application.required_scopes.through,
         ApiResource.resource_servers.through,
+        Role.scopes.through,
     ):
         m2m_changed.connect(changed, sender=through, dispatch_uid=f"client-memo-{through.__name__}")

@@ -41,13 +41,16 @@ class ReadAhead:
 
     def __init__(self, *, client_id: str, token_value: str):
         self.client_id, self.token_value = client_id, token_value
-        checksum = token_checksum(token_value)
+        self._checksum = checksum = token_checksum(token_value)
         self._answers = {}
-        # The client and the APIs it serves, as kept while no client changed (client_memo).
+        # The client, the APIs it serves and the roles of the token's user, as kept while
+        # nothing they are made of changed (client_memo). The token itself is always read.
         if (client := clients.recalled_application(client_id)) is not client_memo.MISSING:
             self._answers["client"] = [client]
         if (served := client_memo.recall("served", client_id)) is not client_memo.MISSING:
             self._answers["served"] = served
+        if (role_rows := client_memo.recall("roles", checksum)) is not client_memo.MISSING:
+            self._answers["roles"] = role_rows
         self._reads = {
             "client": clients.client_read(client_id),
             "token": _token_read(checksum),
@@ -70,8 +73,11 @@ class ReadAhead:
         self._answers[name] = answer
         if name == "client":
             clients.kept_application(self.client_id, answer[0] if answer else None)
-        elif name == "served" and self.client is not None:  # no memo filled by unknown ids
+        # Nothing is kept for an unknown client or token: strangers would fill the memo.
+        elif name == "served" and self.client is not None:
             client_memo.keep("served", self.client_id, tuple(answer))
+        elif name == "roles" and self._answer("token"):
+            client_memo.keep("roles", self._checksum, tuple(answer))
 
     @property
     def client(self):

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from oauth_portal.server import client_memo, clients, ratecounters
-from oauth_portal.server.models import ApiResource, Application, Scope
+from oauth_portal.server.models import ApiResource, Application, Role, RoleAssignment, Scope
 from tests.factories import ApplicationFactory, UserFactory
 from tests.oauth_helpers import basic_auth, mint_access_token, token_request
 
@@ -72,7 +72,11 @@ def kept_after_requests(client, app):
     the second keeps what it reads under it."""
     for _ in range(2):
         assert client_credentials(client, app).status_code == 200
-    assert ("client", app.client_id) in client_memo._kept
+    assert kept("client", app.client_id)
+
+
+def kept(kind: str, key) -> bool:
+    return key in client_memo._kept.get(kind, {})
 
 
 def reads_of(table: str, captured) -> int:
@@ -205,7 +209,7 @@ def test_unknown_client_ids_are_not_kept(client, redis_limits):
         )
         assert response.status_code == 401
 
-    assert client_memo._kept == {}
+    assert not client_memo._kept.get("client")
 
 
 @pytest.fixture
@@ -243,7 +247,7 @@ def test_a_resource_server_removed_elsewhere_learns_nothing_more(
     token = mint_access_token(user=UserFactory(), app=ApplicationFactory(), scope="colors:read")
     for _ in range(2):
         assert introspect(client, colors_server, token)["active"] is True
-    assert ("served", colors_server.client_id) in client_memo._kept
+    assert kept("served", colors_server.client_id)
     colors = ApiResource.objects.get(identifier=COLORS)
 
     another_process_commits(
@@ -253,3 +257,54 @@ def test_a_resource_server_removed_elsewhere_learns_nothing_more(
     )
 
     assert introspect(client, colors_server, token) == {"active": False}
+
+
+@pytest.fixture
+def colors_reader(db):
+    """A user holding the Colors API's "Reader" role, which permits colors:read."""
+    colors = ApiResource.objects.get(identifier=COLORS)
+    user = UserFactory()
+    role = Role.objects.create(api=colors, name="Reader")
+    role.scopes.set(Scope.objects.filter(name="colors:read"))
+    RoleAssignment.objects.create(role=role, user=user)
+    return user
+
+
+def test_a_role_taken_away_elsewhere_leaves_the_next_answer(
+    client, redis_limits, colors_server, colors_reader
+):
+    token = mint_access_token(user=colors_reader, app=ApplicationFactory(), scope="colors:read")
+    for _ in range(2):  # the first sets the generation, the second keeps
+        assert introspect(client, colors_server, token)["roles"] == ["Reader"]
+    with CaptureQueriesContext(connection) as captured:
+        assert introspect(client, colors_server, token)["permissions"] == ["colors:read"]
+    assert reads_of(RoleAssignment._meta.db_table, captured) == 0
+
+    def taken_away():
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(RoleAssignment._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE user_id = %s", [colors_reader.pk])
+
+    another_process_commits(taken_away)
+
+    answer = introspect(client, colors_server, token)
+    assert (answer["roles"], answer["permissions"]) == ([], [])
+
+
+def test_a_role_taken_away_here_leaves_the_next_answer(
+    client, redis_limits, colors_server, colors_reader
+):
+    token = mint_access_token(user=colors_reader, app=ApplicationFactory(), scope="colors:read")
+    for _ in range(2):
+        assert introspect(client, colors_server, token)["roles"] == ["Reader"]
+
+    RoleAssignment.objects.filter(user=colors_reader).delete()
+
+    assert introspect(client, colors_server, token)["roles"] == []
+
+
+def test_unknown_tokens_are_not_kept(client, redis_limits, colors_server):
+    for n in range(3):
+        assert introspect(client, colors_server, f"no-such-token-{n}") == {"active": False}
+
+    assert not client_memo._kept.get("roles")
