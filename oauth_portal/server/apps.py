@@ -54,7 +54,8 @@ class ServerConfig(AppConfig):
         cors.connect()
         bearer.connect()
         registry.connect()
-        # A change to a client, scope, API or subscription: no process trusts what it kept.
+        # A change to a client, scope, API, subscription or role: no process trusts what it
+        # kept (client_memo).
         client_memo.connect()
         # Deactivation and a new password revoke the user's tokens, whatever view saved them.
         tokens_follow_account.connect()

@@ -48,12 +48,13 @@ _kept: dict[str, dict[object, tuple[int, float, object]]] = {}
 
 
 @contextmanager
-def generation_seen(value: int):
-    """Within the block, this request trusts what was kept under generation ``value``; 0 (none
-    read) trusts nothing. A lost generation is replaced for the next request."""
-    if not value:
+def generation_seen(value: int | None):
+    """Within the block, this request trusts what was kept under generation ``value``. 0 (none
+    in Redis) and None (none read) trust nothing; a generation missing from Redis is set
+    afresh for the next request."""
+    if value == 0:
         _publish_generation(only_if_missing=True)
-    reset = _seen.set(value)
+    reset = _seen.set(value or 0)
     try:
         yield
     finally:

@@ -67,11 +67,14 @@ def first_exceeded_limit(
     return _limits(peek=peek, count=count, cache=cache)[0]
 
 
-def first_exceeded_limit_and_generation(*, peek: Sequence[Check]) -> tuple[Exceeded | None, int]:
+def first_exceeded_limit_and_generation(
+    *, peek: Sequence[Check]
+) -> tuple[Exceeded | None, int | None]:
     """``first_exceeded_limit(peek=peek)``, and the client registry's generation
-    (``client_memo``) read in the same round trip: 0 where none could be read."""
+    (``client_memo``) read in the same round trip: 0 where Redis has none (or the counters are
+    not in Redis), None where nothing was read (rate limits off)."""
     exceeded, counts = _limits(peek=peek, also_read=[client_memo.GENERATION])
-    return exceeded, counts.get(client_memo.GENERATION.name, 0)
+    return exceeded, counts.get(client_memo.GENERATION.name)
 
 
 def _limits(

@@ -308,3 +308,15 @@ def test_unknown_tokens_are_not_kept(client, redis_limits, colors_server):
         assert introspect(client, colors_server, f"no-such-token-{n}") == {"active": False}
 
     assert not client_memo._kept.get("roles")
+
+
+def test_with_rate_limits_off_nothing_is_kept_and_redis_is_not_asked(
+    client, redis_limits, service, settings
+):
+    settings.PORTAL_RATELIMIT_ENABLE = False
+    for _ in range(2):
+        assert client_credentials(client, service).status_code == 200
+
+    assert not kept("client", service.client_id)
+    generation_key = ratecounters.RedisCounters(redis_limits).redis_key(client_memo.GENERATION)
+    assert redis_limits._cache.get_client().get(generation_key) is None
