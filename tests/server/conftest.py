@@ -1,6 +1,8 @@
 """Fixtures the server's tests ask for by name."""
 
 import pytest
+import redis
+from django.core.cache import caches
 
 from oauth_portal.server import ratelimits, registry
 from oauth_portal.server.models import ApiResource
@@ -52,3 +54,43 @@ def redis_down(settings):
         },
     }
     ratelimits.forget_client_rates()
+
+
+# A Redis database of the tests' own, emptied before and after each test that uses it.
+REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def database_cache(settings):
+    """The default cache (and so the rate limits' counters) in the database, whether or not
+    REDIS_URL is set."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        },
+    }
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache (the rate limits' counters, the client memo's generation) on Redis
+    database 13, emptied before and after."""
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("this test needs Redis at 127.0.0.1:6379 (it uses database 13)")
+    # Assigning CACHES makes Django drop its cache connections (django.test.signals).
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "oauth_portal.server.redis_cache.RedisCache",
+            "LOCATION": REDIS_TEST_URL,
+            "KEY_PREFIX": "portal-tests",
+        },
+    }
+    cache = caches["default"]
+    cache.clear()
+    yield cache
+    cache.clear()

@@ -1,13 +1,11 @@
 """What the client endpoints keep per process (``client_memo``): the client's row, the scopes it
-may be given and the APIs it serves. Kept answers save the reads, and must never outlive a
-change made in this process, in another process, or behind Django's back; and where no
-generation can be read (no Redis) nothing is kept at all."""
+may be given, the APIs it serves and the roles of an introspected token's user. Kept answers
+save the reads, and must never outlive a change made in this process, in another process, or
+behind Django's back; and where no generation can be read (no Redis) nothing is kept at all."""
 
 from unittest import mock
 
 import pytest
-import redis
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,42 +16,9 @@ from tests.oauth_helpers import basic_auth, mint_access_token, token_request
 
 pytestmark = pytest.mark.django_db
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 COLORS = "https://api.example.test/colors"
 APPLICATION_TABLE = Application._meta.db_table
 SCOPE_TABLE = Scope._meta.db_table
-
-
-@pytest.fixture
-def redis_limits(settings):
-    """The rate limits (and so the generation) in a Redis database of their own, emptied."""
-    try:
-        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("the client memo's tests need Redis at 127.0.0.1:6379 (database 13)")
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "oauth_portal.server.redis_cache.RedisCache",
-            "LOCATION": REDIS_TEST_URL,
-            "KEY_PREFIX": "memo-tests",
-        },
-    }
-    cache = caches["default"]
-    cache.clear()
-    yield cache
-    cache.clear()
-
-
-@pytest.fixture
-def database_limits(settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "portal_cache",
-        },
-    }
 
 
 @pytest.fixture
@@ -90,7 +55,7 @@ def another_process_commits(change) -> None:
     ratecounters.publish(client_memo.GENERATION, 4242)
 
 
-def test_a_second_request_reads_neither_the_client_nor_its_scopes(client, redis_limits, service):
+def test_a_second_request_reads_neither_the_client_nor_its_scopes(client, redis_cache, service):
     kept_after_requests(client, service)
 
     with CaptureQueriesContext(connection) as captured:
@@ -106,7 +71,7 @@ def statements(captured) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
 
 
-def test_a_client_suspended_here_is_refused_at_once(client, redis_limits, service):
+def test_a_client_suspended_here_is_refused_at_once(client, redis_cache, service):
     kept_after_requests(client, service)
 
     clients.application_suspend(application=service, actor=None, reason="abuse")
@@ -116,7 +81,7 @@ def test_a_client_suspended_here_is_refused_at_once(client, redis_limits, servic
     assert "access_token" not in refused.json()
 
 
-def test_a_client_suspended_by_another_process_is_refused_at_once(client, redis_limits, service):
+def test_a_client_suspended_by_another_process_is_refused_at_once(client, redis_cache, service):
     kept_after_requests(client, service)
 
     another_process_commits(
@@ -130,7 +95,7 @@ def test_a_client_suspended_by_another_process_is_refused_at_once(client, redis_
     assert "access_token" not in refused.json()
 
 
-def test_an_allow_list_narrowed_by_another_process_holds_at_once(client, redis_limits, service):
+def test_an_allow_list_narrowed_by_another_process_holds_at_once(client, redis_cache, service):
     other = Scope.objects.create(name="other:read", description="Other")
     kept_after_requests(client, service)
 
@@ -144,7 +109,7 @@ def test_an_allow_list_narrowed_by_another_process_holds_at_once(client, redis_l
     assert (refused.status_code, refused.json()["error"]) == (400, "invalid_scope")
 
 
-def test_a_new_secret_is_needed_at_once_after_rotation(client, redis_limits, service):
+def test_a_new_secret_is_needed_at_once_after_rotation(client, redis_cache, service):
     kept_after_requests(client, service)
     service.client_secret = "a brand new secret"
     service.save()
@@ -159,7 +124,7 @@ def test_a_new_secret_is_needed_at_once_after_rotation(client, redis_limits, ser
     assert accepted.status_code == 200
 
 
-def test_a_change_behind_djangos_back_is_seen_within_the_kept_time(client, redis_limits, service):
+def test_a_change_behind_djangos_back_is_seen_within_the_kept_time(client, redis_cache, service):
     """A write no signal sees (raw SQL, ``QuerySet.update``) publishes nothing: what was kept
     serves until ``KEPT_SECONDS`` have passed, then the row is read again."""
     kept_after_requests(client, service)
@@ -173,19 +138,19 @@ def test_a_change_behind_djangos_back_is_seen_within_the_kept_time(client, redis
     assert "access_token" not in refused.json()
 
 
-def test_a_lost_generation_trusts_nothing_and_is_set_again(client, redis_limits, service):
+def test_a_lost_generation_trusts_nothing_and_is_set_again(client, redis_cache, service):
     kept_after_requests(client, service)
-    redis_limits.clear()  # Redis restarted or flushed: the generation is gone
+    redis_cache.clear()  # Redis restarted or flushed: the generation is gone
     Application.objects.filter(pk=service.pk).update(status=Application.Status.SUSPENDED)
 
     refused = client_credentials(client, service)
 
     assert "access_token" not in refused.json()
-    generation_key = ratecounters.RedisCounters(redis_limits).redis_key(client_memo.GENERATION)
-    assert int(redis_limits._cache.get_client().get(generation_key)) > 0
+    generation_key = ratecounters.RedisCounters(redis_cache).redis_key(client_memo.GENERATION)
+    assert int(redis_cache._cache.get_client().get(generation_key)) > 0
 
 
-def test_without_redis_nothing_is_kept(client, database_limits, service):
+def test_without_redis_nothing_is_kept(client, database_cache, service):
     assert client_credentials(client, service).status_code == 200
     Application.objects.filter(pk=service.pk).update(status=Application.Status.SUSPENDED)
 
@@ -195,14 +160,14 @@ def test_without_redis_nothing_is_kept(client, database_limits, service):
     assert client_memo._kept == {}
 
 
-def test_nothing_kept_is_trusted_outside_a_rate_limited_request(client, redis_limits, service):
+def test_nothing_kept_is_trusted_outside_a_rate_limited_request(client, redis_cache, service):
     kept_after_requests(client, service)
 
     assert client_memo.recall("client", service.client_id) is client_memo.MISSING
     assert clients.application_for_client_id(service.client_id).status == service.status
 
 
-def test_unknown_client_ids_are_not_kept(client, redis_limits):
+def test_unknown_client_ids_are_not_kept(client, redis_cache):
     for n in range(5):
         response = client.post(
             "/o/introspect/", {"token": "x"}, HTTP_AUTHORIZATION=basic_auth(f"nobody-{n}")
@@ -229,7 +194,7 @@ def introspect(client, as_app, token):
     return response.json()
 
 
-def test_introspection_keeps_the_client_and_what_it_serves(client, redis_limits, colors_server):
+def test_introspection_keeps_the_client_and_what_it_serves(client, redis_cache, colors_server):
     token = mint_access_token(user=UserFactory(), app=ApplicationFactory(), scope="colors:read")
     for _ in range(2):  # the first sets the generation, the second keeps
         assert introspect(client, colors_server, token)["active"] is True
@@ -242,7 +207,7 @@ def test_introspection_keeps_the_client_and_what_it_serves(client, redis_limits,
 
 
 def test_a_resource_server_removed_elsewhere_learns_nothing_more(
-    client, redis_limits, colors_server
+    client, redis_cache, colors_server
 ):
     token = mint_access_token(user=UserFactory(), app=ApplicationFactory(), scope="colors:read")
     for _ in range(2):
@@ -271,7 +236,7 @@ def colors_reader(db):
 
 
 def test_a_role_taken_away_elsewhere_leaves_the_next_answer(
-    client, redis_limits, colors_server, colors_reader
+    client, redis_cache, colors_server, colors_reader
 ):
     token = mint_access_token(user=colors_reader, app=ApplicationFactory(), scope="colors:read")
     for _ in range(2):  # the first sets the generation, the second keeps
@@ -292,7 +257,7 @@ def test_a_role_taken_away_elsewhere_leaves_the_next_answer(
 
 
 def test_a_role_taken_away_here_leaves_the_next_answer(
-    client, redis_limits, colors_server, colors_reader
+    client, redis_cache, colors_server, colors_reader
 ):
     token = mint_access_token(user=colors_reader, app=ApplicationFactory(), scope="colors:read")
     for _ in range(2):
@@ -303,7 +268,7 @@ def test_a_role_taken_away_here_leaves_the_next_answer(
     assert introspect(client, colors_server, token)["roles"] == []
 
 
-def test_unknown_tokens_are_not_kept(client, redis_limits, colors_server):
+def test_unknown_tokens_are_not_kept(client, redis_cache, colors_server):
     for n in range(3):
         assert introspect(client, colors_server, f"no-such-token-{n}") == {"active": False}
 
@@ -311,12 +276,12 @@ def test_unknown_tokens_are_not_kept(client, redis_limits, colors_server):
 
 
 def test_with_rate_limits_off_nothing_is_kept_and_redis_is_not_asked(
-    client, redis_limits, service, settings
+    client, redis_cache, service, settings
 ):
     settings.PORTAL_RATELIMIT_ENABLE = False
     for _ in range(2):
         assert client_credentials(client, service).status_code == 200
 
     assert not kept("client", service.client_id)
-    generation_key = ratecounters.RedisCounters(redis_limits).redis_key(client_memo.GENERATION)
-    assert redis_limits._cache.get_client().get(generation_key) is None
+    generation_key = ratecounters.RedisCounters(redis_cache).redis_key(client_memo.GENERATION)
+    assert redis_cache._cache.get_client().get(generation_key) is None

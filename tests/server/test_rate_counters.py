@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
-import redis
-from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
@@ -24,7 +22,6 @@ from oauth_portal.server.ratelimits import first_exceeded_limit
 from tests.factories import ApplicationFactory
 from tests.oauth_helpers import basic_auth
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 COUNTER_TABLE = RateCounter._meta.db_table
 
 # What one token request reads (failure limits) and counts (endpoint limits).
@@ -55,37 +52,8 @@ def no_random_purge(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def database_counters(settings):
-    """Count in the database unless a test asks for Redis, whether or not REDIS_URL is set."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "portal_cache",
-        },
-    }
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The default cache on a Redis database of its own (13), emptied before and after."""
-    try:
-        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("the Redis counter tests need Redis at 127.0.0.1:6379 (they use database 13)")
-    # Assigning CACHES makes Django drop its cache connections (django.test.signals).
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "oauth_portal.server.redis_cache.RedisCache",
-            "LOCATION": REDIS_TEST_URL,
-            "KEY_PREFIX": "rl-tests",
-        },
-    }
-    cache = caches["default"]
-    cache.clear()
-    yield cache
-    cache.clear()
+def database_counters(database_cache):
+    """Count in the database unless a test asks for Redis (``redis_cache``)."""
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -325,7 +293,7 @@ def test_with_redis_counters_are_plain_integers_that_expire_with_their_window(re
         token_request_limits(redis_cache)
 
     client = redis_cache._cache.get_client(write=True)
-    keys = client.keys("rl-tests:1:ratecount:*")
+    keys = client.keys("portal-tests:1:ratecount:*")
     assert len(keys) == len(ENDPOINT_CHECKS)
     for key in keys:
         assert client.get(key) == b"2"
