@@ -52,7 +52,7 @@ def generation_seen(value: int | None):
     """Within the block, this request trusts what was kept under generation ``value``. 0 (none
     in Redis) and None (none read) trust nothing; a generation missing from Redis is set
     afresh for the next request."""
-    if value == 0:
+    if value == 0 and ratecounters.counted_in_redis():
         _publish_generation(only_if_missing=True)
     reset = _seen.set(value or 0)
     try:
@@ -70,6 +70,12 @@ def recall(kind: str, key):
     if found is None or found[0] != generation or time.monotonic() - found[1] > KEPT_SECONDS:
         return MISSING
     return found[2]
+
+
+def keeping() -> bool:
+    """Whether this request keeps what it reads (a generation was read), for a caller whose
+    value costs something to make."""
+    return bool(_seen.get())
 
 
 def keep(kind: str, key, value) -> None:

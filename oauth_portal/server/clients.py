@@ -191,7 +191,7 @@ def recalled_application(client_id: str):
 def kept_application(client_id: str, application: Application | None) -> Application | None:
     """Keep ``application`` (just read) for the next requests, and return it. A client
     that does not exist is not kept: a stranger naming random ids would fill the memo."""
-    if application is not None:
+    if application is not None and client_memo.keeping():
         names = [field.attname for field in Application._meta.concrete_fields]
         values = [application.__dict__[name] for name in names]
         client_memo.keep("client", client_id, (application._state.db, names, values))

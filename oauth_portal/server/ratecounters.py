@@ -233,6 +233,12 @@ def _warn_redis_unavailable(exc: Exception) -> None:
         logger.warning("Rate limits: Redis unavailable (%s); counting in the database", exc)
 
 
+def counted_in_redis() -> bool:
+    """Whether the counters are in Redis now (a Redis cache, not being skipped after a failure)."""
+    cache = caches[rate_limit_cache_alias()]
+    return isinstance(cache, RedisCache) and not cache_breaker.skipping(cache)
+
+
 def publish(window: Window, value: int, *, only_if_missing: bool = False) -> None:
     """Set ``window``'s counter to ``value`` in Redis, where peeks read it (``client_memo``'s
     generation). Nothing where the counters are in the database. A failure is logged: it is
