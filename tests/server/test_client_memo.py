@@ -195,6 +195,8 @@ def introspect(client, as_app, token):
 
 
 def test_introspection_keeps_the_client_and_what_it_serves(client, redis_cache, colors_server):
+    """A repeated introspection sends one statement: the token's own read (its liveness and its
+    user's current name are never kept)."""
     token = mint_access_token(user=UserFactory(), app=ApplicationFactory(), scope="colors:read")
     for _ in range(2):  # the first sets the generation, the second keeps
         assert introspect(client, colors_server, token)["active"] is True
@@ -204,6 +206,7 @@ def test_introspection_keeps_the_client_and_what_it_serves(client, redis_cache, 
 
     assert reads_of(APPLICATION_TABLE, captured) == 0
     assert reads_of(ApiResource._meta.db_table, captured) == 0
+    assert len(statements(captured)) == 1
 
 
 def test_a_resource_server_removed_elsewhere_learns_nothing_more(
