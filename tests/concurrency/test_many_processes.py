@@ -7,7 +7,9 @@ a load balancer would: every piece of protocol state lives in the database, none
   token cache (Redis, when one answers), and so is a JWT access token (RFC 9068);
 - a signing-key rotation made through one (``manage.py rotate_signing_key`` in its own process)
   is served by both within ``PORTAL_SIGNING_KEY_CACHE_SECONDS`` (1 s here), without a restart;
-- two rotations at once both succeed and leave one current key.
+- two rotations at once both succeed and leave one current key;
+- a client's secret changed by a third process is needed at once by both, although every
+  worker keeps its clients' rows (``client_memo``, when Redis answers).
 
 Each server runs 2 worker processes (2 threads each), so "both" means four processes. Neither
 server may log a traceback during a test.
@@ -281,3 +283,44 @@ def test_simultaneous_rotations_from_two_processes_both_succeed(servers):
     assert not errors, errors
     assert database.rows("SELECT COUNT(*) FROM portal_server_signingkey WHERE is_current") == [(1,)]
     assert database.rows("SELECT COUNT(*) FROM portal_server_signingkey") == [(keys_before + 2,)]
+
+
+def introspect_as_demo_client(server_url: str, token: str, secret: str) -> requests.Response:
+    return requests.post(
+        f"{server_url}/o/introspect/",
+        data={"token": token},
+        auth=(DEMO_CLIENT_ID, secret),
+        timeout=HTTP_TIMEOUT,
+    )
+
+
+def demo_client_secret_set(servers, secret: str) -> None:
+    """Change the demo client's secret from a process of its own, as an admin's save would."""
+    manage(
+        servers.database.environment,
+        "shell",
+        "-c",
+        "from oauth_portal.server.models import Application; "
+        f"app = Application.objects.get(client_id={DEMO_CLIENT_ID!r}); "
+        f"app.client_secret = {secret!r}; app.save()",
+    )
+
+
+def test_a_secret_changed_by_another_process_is_needed_at_once_by_both(servers):
+    tokens, _nonce = servers.tokens(servers.a)
+    token, new_secret = tokens["access_token"], "a-new-demo-secret-9876543210"
+    for server in (servers.a, servers.b):
+        for _ in range(8):  # every worker and thread of both keeps the client's row
+            answer = introspect_as_demo_client(server, token, DEMO_CLIENT_SECRET)
+            assert answer.json()["active"] is True, answer.text[:500]
+
+    demo_client_secret_set(servers, new_secret)
+    try:
+        for server in (servers.a, servers.b):
+            for _ in range(4):
+                old = introspect_as_demo_client(server, token, DEMO_CLIENT_SECRET)
+                assert old.status_code == 401, old.text[:500]
+                new = introspect_as_demo_client(server, token, new_secret)
+                assert new.json()["active"] is True, new.text[:500]
+    finally:
+        demo_client_secret_set(servers, DEMO_CLIENT_SECRET)
