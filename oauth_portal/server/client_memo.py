@@ -100,9 +100,12 @@ def forget(**_kwargs) -> None:
     _kept.clear()
 
 
-def changed(**_kwargs) -> None:
+def changed(*, action: str = "post_save", **_kwargs) -> None:
     """A client, scope, API, subscription or role changed: once that is committed, no process may
-    trust what it kept (until then, what it kept is still what the database holds)."""
+    trust what it kept (until then, what it kept is still what the database holds). A list's
+    change signals before and after it: the one after is enough."""
+    if action.startswith("pre_"):
+        return
     forget()
     transaction.on_commit(_changed_committed)
 

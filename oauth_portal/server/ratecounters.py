@@ -220,7 +220,7 @@ def count(
     if not increments and not peeks:
         return {}
     cache = cache if cache is not None else caches[rate_limit_cache_alias()]
-    if isinstance(cache, RedisCache) and not cache_breaker.skipping(cache):
+    if _redis_answering(cache):
         try:
             return RedisCounters(cache).count(increments, peeks)
         except RedisError as exc:
@@ -241,18 +241,22 @@ def _warn_redis_unavailable(exc: Exception) -> None:
         logger.warning("Rate limits: Redis unavailable (%s); counting in the database", exc)
 
 
-def counted_in_redis() -> bool:
-    """Whether the counters are in Redis now (a Redis cache, not being skipped after a failure)."""
-    cache = caches[rate_limit_cache_alias()]
+def _redis_answering(cache) -> bool:
+    """A Redis cache, not being skipped after a failure (``cache_breaker``)."""
     return isinstance(cache, RedisCache) and not cache_breaker.skipping(cache)
+
+
+def counted_in_redis() -> bool:
+    """Whether the limits' counters are in Redis now."""
+    return _redis_answering(caches[rate_limit_cache_alias()])
 
 
 def publish(window: Window, value: int, *, only_if_missing: bool = False) -> None:
     """Set ``window``'s counter to ``value`` in Redis, where peeks read it (``client_memo``'s
-    generation). Nothing where the counters are in the database. A failure is logged: it is
-    tried even while Redis is being skipped, unless ``only_if_missing``."""
+    generation); nothing where the counters are in the database. Tried even while Redis is
+    being skipped, as a change must reach the other processes; a failure is logged."""
     cache = caches[rate_limit_cache_alias()]
-    if not isinstance(cache, RedisCache) or (only_if_missing and cache_breaker.skipping(cache)):
+    if not isinstance(cache, RedisCache):
         return
     counters = RedisCounters(cache)
     try:
