@@ -131,7 +131,13 @@ def _record_outcome(notification: LogoutNotification, problem: str | None) -> No
         delay = RETRY_DELAYS_SECONDS[notification.attempts - 1]
         notification.next_attempt_at = timezone.now() + timedelta(seconds=delay)
         notification.last_error = problem[:200]
-    notification.save(update_fields=["status", "last_error", "next_attempt_at"])
+    recorded = LogoutNotification.objects.filter(pk=notification.pk).update(
+        status=notification.status,
+        last_error=notification.last_error,
+        next_attempt_at=notification.next_attempt_at,
+    )
+    if not recorded:
+        return  # deleted with its client meanwhile: no notification, no app to audit
     AuditEvent.objects.record(
         event=AuditEvent.Type.LOGOUT_NOTIFICATION_DELIVERED
         if problem is None

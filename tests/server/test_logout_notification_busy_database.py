@@ -54,3 +54,32 @@ def test_a_busy_database_delays_a_try_but_loses_nothing(client, app, user, monke
     verified = jwt.JWT(jwt=posted[0], key=keys, algs=["RS256"])
     assert verified.token.jose_header["typ"] == "logout+jwt"
     assert verified.token.jose_header["kid"] in {key["kid"] for key in keys["keys"]}
+
+
+def test_a_client_deleted_while_its_notification_is_posted_leaves_nothing_to_record(
+    app, user, monkeypatch
+):
+    """The POST goes out, then the app (and with it the notification) is gone: the background
+    sender must not fail on the missing row, nor audit an outcome for an app that no longer
+    exists."""
+    app.backchannel_logout_uri = "https://rp.example.test/backchannel"
+    app.save()
+
+    def delivered_then_deleted(uri, token):
+        app.delete()
+        return None  # no problem: delivered
+
+    monkeypatch.setattr(logout_notifications, "post_logout_token", delivered_then_deleted)
+    [pk] = logout_notifications.notifications_enqueue(
+        applications=[app], issuer="https://testserver/o", subject=str(user.pk), sid="s-1"
+    )
+
+    assert logout_notifications.notifications_send(ids=[pk]) == (1, 0)
+
+    assert not LogoutNotification.objects.filter(pk=pk).exists()
+    assert not AuditEvent.objects.filter(
+        type__in=[
+            AuditEvent.Type.LOGOUT_NOTIFICATION_DELIVERED,
+            AuditEvent.Type.LOGOUT_NOTIFICATION_FAILED,
+        ]
+    ).exists()
