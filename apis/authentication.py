@@ -25,6 +25,7 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
+from oauth_portal.db import model_instances
 from oauth_portal.server import access_tokens, api_usage, registry
 from oauth_portal.server.resource_metadata import metadata_url_for_path
 
@@ -91,4 +92,7 @@ def user_for(token: access_tokens.JwtAccessToken):
 
     if token.user_id is None:
         return AnonymousUser()
-    return get_user_model().from_db("default", ["id"], [token.user_id])
+    user_model = get_user_model()
+    return model_instances.loaded(
+        user_model, "default", [user_model._meta.pk.attname], [token.user_id]
+    )

@@ -29,7 +29,7 @@ from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
-from oauth_portal.db import prepared
+from oauth_portal.db import model_instances, prepared
 
 _MARK_BASE = -7_391_000_000  # ids no row has: negative, and far from any real one
 _TEXT_MARK = "\x1ecompiled-query-mark-"  # a string no caller passes: a control character
@@ -145,7 +145,9 @@ def _answer(kind: str, compiled: _Compiled, rows: list[tuple]) -> list:
     built = compiled.building
     objects = []
     for row in _converted(compiled, rows):
-        obj = built.model.from_db(compiled.using, built.init_list, row[built.start : built.end])
+        obj = model_instances.loaded(
+            built.model, compiled.using, built.init_list, row[built.start : built.end]
+        )
         for populator in built.populators:
             populator.populate(row, obj)
         for attribute, position in built.annotations.items():

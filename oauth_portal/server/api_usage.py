@@ -9,6 +9,10 @@ writes everything counted since with one statement (``executemany`` of an ``INSE
 API ids are looked up inside the statement from what the token names, so no read comes first,
 and a count whose app has gone since inserts nothing.
 
+Days are the site's (``TIME_ZONE``), not whichever time zone a request activated: a call counts
+on the same day whoever reads it, and finding the day costs no look-up of the request's time
+zone on every call.
+
 The price of batching: the portal shows a process's counts up to that many seconds late, and a
 process that dies loses what it had not written yet. Usage is a developer's view of their
 traffic, not billing, so that is the right trade. ``PORTAL_API_USAGE_COUNTING`` turns counting
@@ -66,7 +70,7 @@ def api_call_count(
     if value is None:
         return
     now = timezone.now()
-    key = (column, value, api_identifier, timezone.localdate(now))
+    key = (column, value, api_identifier, timezone.localdate(now, timezone.get_default_timezone()))
     with _lock:
         entry = _counts.setdefault(key, [0, now])
         entry[0] += 1
@@ -116,7 +120,7 @@ def forget() -> None:
 def usage_by_api(*, application, days: int = 7) -> dict[int, dict]:
     """``{api_id: {"today": n, "recent": n, "last_call": datetime}}`` for ``application``:
     calls today, calls over the last ``days`` days (today included), the latest call ever."""
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
     first: date = today - timedelta(days=days - 1)
     usage: dict[int, dict] = {}
     rows = (

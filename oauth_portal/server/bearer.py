@@ -42,7 +42,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
-from oauth_portal.db import compiled_queries
+from oauth_portal.db import compiled_queries, model_instances
 from oauth_portal.observability import metrics
 from oauth_portal.server import app_settings, cache_breaker
 
@@ -227,9 +227,9 @@ def _jwt_rows(*, jti: str):
 
 
 def _instance(model, values: dict):
-    """``Model.from_db`` wants the values in the model's field order; the rest are deferred."""
+    """The model's instance, as ``Model.from_db`` would make it: the fields not kept deferred."""
     names = _in_field_order(model, tuple(values))
-    return model.from_db("default", names, [values[name] for name in names])
+    return model_instances.loaded(model, "default", names, [values[name] for name in names])
 
 
 @functools.lru_cache(maxsize=64)

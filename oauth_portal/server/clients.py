@@ -9,7 +9,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model
 
 from oauth_portal.audit.models import AuditEvent
-from oauth_portal.db import compiled_queries
+from oauth_portal.db import compiled_queries, model_instances
 from oauth_portal.server import app_settings, client_memo
 from oauth_portal.server.models import (
     ApiResource,
@@ -185,7 +185,7 @@ def recalled_application(client_id: str):
     kept = client_memo.recall("client", client_id)
     if kept is client_memo.MISSING:
         return kept
-    return Application.from_db(*kept)
+    return model_instances.loaded(Application, *kept)
 
 
 def kept_application(client_id: str, application: Application | None) -> Application | None:

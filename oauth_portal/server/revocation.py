@@ -14,7 +14,7 @@ from oauth2_provider.models import (
     revoke_access_token,
 )
 
-from oauth_portal.db import compiled_queries
+from oauth_portal.db import compiled_queries, model_instances
 from oauth_portal.server.bearer import token_checksum
 
 
@@ -37,11 +37,16 @@ def access_token_of(*, token: str, application):
     if not found:
         return None
     model = get_access_token_model()
-    access_token = model.from_db(application._state.db or "default", _columns(), found[0])
+    access_token = model_instances.loaded(
+        model, application._state.db or "default", _columns(), found[0]
+    )
     if access_token.user_id is not None:
         user_model = get_user_model()
-        access_token.user = user_model.from_db(
-            access_token._state.db, [user_model._meta.pk.attname], [access_token.user_id]
+        access_token.user = model_instances.loaded(
+            user_model,
+            access_token._state.db,
+            [user_model._meta.pk.attname],
+            [access_token.user_id],
         )
     return access_token
 

@@ -1,15 +1,18 @@
 """API subscriptions: an app with subscriptions gets tokens only for the APIs it subscribed to
 and that are approved; unsubscribing ends its access; each subscription shows the app's calls."""
 
+import zoneinfo
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from oauth_portal.audit.models import AuditEvent
 from oauth_portal.portal.playground_views import scope_names_for
 from oauth_portal.server import api_usage, registry, subscriptions
-from oauth_portal.server.models import ApiResource, Application, Scope, Subscription
+from oauth_portal.server.models import ApiResource, ApiUsage, Application, Scope, Subscription
 from tests.factories import ApplicationFactory, ScopeFactory, UserFactory
 from tests.oauth_helpers import (
     authorize_params,
@@ -248,6 +251,28 @@ def test_usage_counts_jwt_access_tokens_too(developer, colors, user, colors_uses
 
     assert Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer).status_code == 200
 
+    page = portal_of(developer).get(reverse("portal:application-detail", args=[app.pk]))
+    assert page.context["subscriptions"]["rows"][0]["usage"]["today"] == 1
+
+
+def test_usage_days_are_the_sites_whatever_time_zone_a_request_activated(
+    developer, colors, user, settings
+):
+    """The site's day is 26 hours behind the time zone the call runs under: the call still
+    counts on the site's today, where the portal looks for it."""
+    settings.TIME_ZONE = "Etc/GMT+12"
+    app = ApplicationFactory(user=developer)
+    subscribe(developer, app, colors)
+    browser = Client()
+    browser.force_login(user)
+    code, verifier = get_code(browser, app, scope="openid colors:read")
+    bearer = f"Bearer {redeem(browser, app, code, verifier).json()['access_token']}"
+
+    with timezone.override(zoneinfo.ZoneInfo("Pacific/Kiritimati")):
+        assert Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer).status_code == 200
+
+    site_today = timezone.localdate(timezone=timezone.get_default_timezone())
+    assert ApiUsage.objects.get(application=app).day == site_today
     page = portal_of(developer).get(reverse("portal:application-detail", args=[app.pk]))
     assert page.context["subscriptions"]["rows"][0]["usage"]["today"] == 1
 

@@ -3,10 +3,12 @@ Django's."""
 
 import os
 import threading
+import warnings
 from unittest import mock
 
 import pytest
 import redis
+from django.core.cache.backends.base import CacheKeyWarning
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
 from oauth_portal.server.redis_cache import RedisCache
@@ -93,3 +95,38 @@ def test_a_forked_worker_opens_connections_of_its_own(cache):
     os.waitpid(pid, 0)
     assert os.read(read, 2) == b"ok"
     assert cache.get("before-fork") == 1
+
+
+def test_a_connection_the_server_closed_is_opened_again_for_the_same_get(cache):
+    """A restarted Redis (or one that timed the idle connection out) closes it from its side:
+    the next ``get`` finds out only when it reads, and must still answer."""
+    cache.set("kept", {"live": True}, 30)
+    assert cache.get("kept") == {"live": True}
+    own_id = cache._cache.get_client().client_id()
+    redis.Redis.from_url(REDIS_TEST_URL).client_kill_filter(_id=own_id)
+
+    assert cache.get("kept") == {"live": True}
+    assert cache._cache.get_client().client_id() != own_id
+
+
+def test_it_reads_what_djangos_backend_writes_integers_included(cache):
+    plain = DjangoRedisCache(REDIS_TEST_URL, {"KEY_PREFIX": "client-reuse-tests"})
+    plain.set("entry", {"token": {"id": 7}, "user": None}, 30)
+    plain.set("counter", 41, 30)
+    plain.incr("counter")
+    plain.set("text", "revoked", 30)
+
+    assert cache.get("entry") == {"token": {"id": 7}, "user": None}
+    assert cache.get("counter") == 42
+    assert cache.get("text") == "revoked"
+    assert cache.get("missing", "default") == "default"
+
+
+def test_keys_memcached_would_refuse_still_warn(cache):
+    with pytest.warns(CacheKeyWarning):
+        cache.get("has a space")
+    with pytest.warns(CacheKeyWarning):
+        cache.get("x" * 300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache.get("bearer-jwt:" + "a" * 32)
