@@ -32,9 +32,9 @@ from datetime import UTC, datetime
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
-from oauth_portal.server import app_settings, cache_breaker
+from oauth_portal.server import app_settings, cache_breaker, redis_cache
 from oauth_portal.server.models import RateCounter
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ for i = increments + 1, #KEYS do
 end
 return counts
 """
+COUNT_SCRIPT_SHA = hashlib.sha1(COUNT_SCRIPT.encode("utf-8")).hexdigest()  # noqa: S324 - Redis's name for it
 
 # How often a request also deletes the table's expired rows; see TableCounters.purge_expired.
 PURGE_PROBABILITY = 1 / 1000
@@ -104,22 +105,20 @@ class RedisCounters:
     window is a new key: a lost expiry could leak a key, never freeze a counter.
     """
 
-    _script = None  # redis-py's Script: EVALSHA, loading the script once where Redis lacks it
-
     def __init__(self, cache: RedisCache):
         self.cache = cache
 
     def count(self, increments: list[Window], peeks: list[Window]) -> dict[str, int]:
         client = self.cache._cache.get_client(write=True)
-        if RedisCounters._script is None:
-            RedisCounters._script = client.register_script(COUNT_SCRIPT)
         windows = [*increments, *peeks]
         expiries = [window.ends_at + REDIS_EXPIRY_MARGIN_SECONDS for window in increments]
-        values = RedisCounters._script(
-            keys=[self.redis_key(window) for window in windows],
-            args=[len(increments), *expiries],
-            client=client,
-        )
+        keys = [self.redis_key(window) for window in windows]
+        command = ("EVALSHA", COUNT_SCRIPT_SHA, len(keys), *keys, len(increments), *expiries)
+        try:
+            values = redis_cache.execute(client, *command)
+        except NoScriptError:  # a Redis that has not seen the script yet (or was restarted)
+            client.script_load(COUNT_SCRIPT)
+            values = redis_cache.execute(client, *command)
         return {window.name: int(value) for window, value in zip(windows, values, strict=True)}
 
     def redis_key(self, window: Window) -> str:

@@ -14,16 +14,17 @@ connection of its own (``single_connection_client``):
   raises to the caller (``cache_breaker`` and the rate limiter's fallback see it as before);
 - when a thread ends, its client returns the connection to the pool.
 
-A ``GET`` (every bearer check's) goes further: it is written and read on that connection
-directly, without redis-py's command machinery around it (argument filtering, the retry wrapper,
-the response-callback lookup), which cost the worker more CPU than the socket calls themselves;
-a connection that broke since its last command (a restarted Redis) is opened again once, as
-redis-py's own retry would. Its value is unpickled without first trying it as an integer
-(Django stores integers as digits, for ``INCR``; a pickle always opens with the byte 0x80).
+A ``GET`` (every bearer check's) and the rate counters' script go further: each is written and
+read on that connection directly (``execute``), without redis-py's command machinery around it
+(argument filtering, the retry wrapper, the response-callback lookup), which cost the worker
+more CPU than the socket calls themselves; a connection that broke since its last command (a
+restarted Redis) is opened again once, as redis-py's own retry would. A value read is unpickled
+without first being tried as an integer (Django stores integers as digits, for ``INCR``; a
+pickle always opens with the byte 0x80), and a key is checked at C speed (``validate_key``).
 
-Pipelines (the rate limiter's) still borrow from the pool. Keys, serializer, pools and timeouts
-are Django's. Use it as ``"BACKEND": "oauth_portal.server.redis_cache.RedisCache"``; it is a
-subclass of Django's, so ``isinstance(cache, RedisCache)`` with Django's class still holds.
+Keys, serializer, pools and timeouts are Django's. Use it as
+``"BACKEND": "oauth_portal.server.redis_cache.RedisCache"``; it is a subclass of Django's, so
+``isinstance(cache, RedisCache)`` with Django's class still holds.
 """
 
 import os
@@ -65,11 +66,7 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
     def get(self, key, default):
-        connection = self.get_client(key).connection
-        try:
-            value = _get(connection, key)
-        except RedisConnectionError:
-            value = _get(connection, key)
+        value = execute(self.get_client(key), "GET", key)
         return default if value is None else self._serializer.loads(value)
 
     def _pool(self, index: int):
@@ -82,10 +79,24 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             return self._pools[index]
 
 
-def _get(connection, key):
-    """``GET key`` on ``connection``; redis-py disconnects it on any failure, so a reply can
-    never be left unread for the next command."""
-    connection.send_command("GET", key)
+def execute(client, *args):
+    """``client.execute_command(*args)`` for a command whose raw reply is the answer (``GET``,
+    ``EVALSHA``), written and read on the client's own connection when it has one (this
+    module's clients do). A connection found broken (a restarted Redis) is opened again and
+    the command sent once more, as redis-py's default retry does: a script that ran before its
+    connection broke could then run twice, which for the rate counters is one extra count."""
+    connection = client.connection
+    if connection is None:
+        return client.execute_command(*args)
+    try:
+        return _send_and_read(connection, args)
+    except RedisConnectionError:
+        return _send_and_read(connection, args)
+
+
+def _send_and_read(connection, args):
+    # redis-py disconnects the connection on any failure, so no reply is left for the next one.
+    connection.send_command(*args)
     return connection.read_response()
 
 

@@ -287,6 +287,18 @@ def test_with_redis_a_token_request_costs_one_round_trip(redis_cache):
     assert sent.call_count == 1
 
 
+def test_with_redis_a_server_that_lost_the_script_is_given_it_again(redis_cache):
+    """A restarted Redis has no scripts: the next count loads it and still counts once."""
+    with freeze_time(datetime.now(UTC)):
+        token_request_limits(redis_cache)
+        redis_cache._cache.get_client(write=True).script_flush()
+        token_request_limits(redis_cache)
+
+    client = redis_cache._cache.get_client(write=True)
+    counts = [client.get(key) for key in client.keys("portal-tests:1:ratecount:*")]
+    assert counts == [b"2"] * len(ENDPOINT_CHECKS)
+
+
 def test_with_redis_counters_are_plain_integers_that_expire_with_their_window(redis_cache):
     with freeze_time(datetime.now(UTC)):
         token_request_limits(redis_cache)
