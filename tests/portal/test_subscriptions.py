@@ -95,6 +95,17 @@ def client_credentials(app, scope: str, **extra):
     return token_request(Client(), app, data)
 
 
+def subscribed_app_and_bearer(developer, user, api, **params) -> tuple[Application, str]:
+    """A developer's app subscribed to ``api``, and an ``Authorization`` header with a token
+    ``user`` granted it for ``colors:read``."""
+    app = ApplicationFactory(user=developer)
+    subscribe(developer, app, api)
+    browser = Client()
+    browser.force_login(user)
+    code, verifier = get_code(browser, app, scope="openid colors:read", **params)
+    return app, f"Bearer {redeem(browser, app, code, verifier).json()['access_token']}"
+
+
 def subscribe(developer, app, api):
     return portal_of(developer).post(
         reverse("portal:subscription-create", args=[api.pk]), {"application": app.pk}
@@ -223,12 +234,7 @@ def test_unsubscribing_revokes_the_apps_tokens_for_that_api(developer, colors, u
 
 
 def test_usage_counts_move_after_api_calls(developer, colors, user):
-    app = ApplicationFactory(user=developer)
-    subscribe(developer, app, colors)
-    browser = Client()
-    browser.force_login(user)
-    code, verifier = get_code(browser, app, scope="openid colors:read")
-    bearer = f"Bearer {redeem(browser, app, code, verifier).json()['access_token']}"
+    app, bearer = subscribed_app_and_bearer(developer, user, colors)
     for _ in range(3):
         assert Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer).status_code == 200
     Client().get("/api/colors/", HTTP_AUTHORIZATION="Bearer not-a-token")
@@ -242,12 +248,7 @@ def test_usage_counts_move_after_api_calls(developer, colors, user):
 
 
 def test_usage_counts_jwt_access_tokens_too(developer, colors, user, colors_uses_jwt):
-    app = ApplicationFactory(user=developer)
-    subscribe(developer, app, colors)
-    browser = Client()
-    browser.force_login(user)
-    code, verifier = get_code(browser, app, scope="openid colors:read", resource=COLORS)
-    bearer = f"Bearer {redeem(browser, app, code, verifier).json()['access_token']}"
+    app, bearer = subscribed_app_and_bearer(developer, user, colors, resource=COLORS)
 
     assert Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer).status_code == 200
 
@@ -261,12 +262,7 @@ def test_usage_days_are_the_sites_whatever_time_zone_a_request_activated(
     """The site's day is 26 hours behind the time zone the call runs under: the call still
     counts on the site's today, where the portal looks for it."""
     settings.TIME_ZONE = "Etc/GMT+12"
-    app = ApplicationFactory(user=developer)
-    subscribe(developer, app, colors)
-    browser = Client()
-    browser.force_login(user)
-    code, verifier = get_code(browser, app, scope="openid colors:read")
-    bearer = f"Bearer {redeem(browser, app, code, verifier).json()['access_token']}"
+    app, bearer = subscribed_app_and_bearer(developer, user, colors)
 
     with timezone.override(zoneinfo.ZoneInfo("Pacific/Kiritimati")):
         assert Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer).status_code == 200
@@ -356,12 +352,7 @@ def test_counting_a_call_costs_one_statement(developer, colors, user, settings):
 
 def test_counts_are_written_in_batches(developer, colors, user, settings):
     """Between writes a call costs no statement; the next write carries every call since."""
-    app = ApplicationFactory(user=developer)
-    subscribe(developer, app, colors)
-    browser = Client()
-    browser.force_login(user)
-    code, verifier = get_code(browser, app, scope="openid colors:read")
-    bearer = f"Bearer {redeem(browser, app, code, verifier).json()['access_token']}"
+    app, bearer = subscribed_app_and_bearer(developer, user, colors)
     Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer)  # written at once (interval 0)
     settings.PORTAL_API_USAGE_FLUSH_SECONDS = 3600
     Client().get("/api/colors/", HTTP_AUTHORIZATION=bearer)
