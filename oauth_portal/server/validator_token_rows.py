@@ -8,6 +8,12 @@ them with ``compiled_writes.insert``, which saves as ``Model.save`` does, signal
 ``tests/server/test_token_rows.py`` writes a row both ways and compares them field by field,
 so a DOT upgrade that adds a field fails there rather than storing less.
 
+A client-credentials token that is opaque goes with the request's other held-back writes (its
+audit event) in one round trip: no row links to it (no refresh token, no ``JwtAccessToken``),
+and the token view writes the batch before ``app_authorized`` hands the row to receivers, so
+they get it saved, with its id, as from DOT. Every other access token is written at once, for
+the refresh token or the JWT's row that refers to it.
+
 One difference: DOT links the access token to the ID token just signed by verifying that token
 again and querying its row (``_load_id_token``); the row signed for this request is at hand on
 the request (``validator_id_tokens``), so it is used. Any other ID token is loaded as DOT does.
@@ -40,7 +46,7 @@ class CompiledTokenRows:
             resource=getattr(request, "resource", []),  # RFC 8707
         )
         self._set_token_value(access_token, token["access_token"])
-        compiled_writes.insert(access_token)
+        compiled_writes.insert(access_token, hold=_nothing_links_to_it(request))
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
@@ -66,3 +72,10 @@ class CompiledTokenRows:
         )
         compiled_writes.insert(id_token)
         return id_token
+
+
+def _nothing_links_to_it(request) -> bool:
+    return (
+        request.grant_type == "client_credentials"
+        and getattr(request, "jwt_access_token_claims", None) is None
+    )

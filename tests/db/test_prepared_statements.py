@@ -132,6 +132,29 @@ def test_an_introspection_reads_client_token_served_apis_and_roles_in_one_round_
 
 
 @pytest.mark.django_db
+def test_a_client_credentials_token_and_its_audit_event_are_written_in_one_round_trip(client):
+    """No row links to an opaque client-credentials token, so it waits for the request's other
+    writes instead of costing a round trip of its own."""
+    from tests.factories import ApplicationFactory
+    from tests.oauth_helpers import token_request
+
+    service = ApplicationFactory(
+        authorization_grant_type="client-credentials", redirect_uris="", algorithm=""
+    )
+    body = {"grant_type": "client_credentials", "scope": "colors:read"}
+    assert token_request(client, service, body).status_code == 200  # prepares the statements
+
+    with protocol_messages() as messages:
+        response = token_request(client, service, body)
+
+    assert response.status_code == 200
+    trips = round_trips(messages)
+    binds = [[rest for kind, rest in trip if kind == "Bind"] for trip in trips]
+    assert [len(trip) for trip in binds if trip][-1] == 2  # the token row, then the audit event
+    assert max(len(trip) for trip in binds) == 2
+
+
+@pytest.mark.django_db
 def test_without_a_threshold_nothing_is_prepared_and_the_writes_still_go_together(
     signed_in, app, monkeypatch
 ):

@@ -68,7 +68,7 @@ def test_two_threads_signing_at_once_each_link_their_own(app, user, reverified, 
     tokens = [sign(validator, request) for request in requests]
     both_inside = threading.Barrier(2)
 
-    def insert(access_token):  # each thread writes its row once both are inside, no database
+    def insert(access_token, **options):  # each writes once both are inside, no database
         both_inside.wait(timeout=5)
 
     monkeypatch.setattr(compiled_writes, "insert", insert)

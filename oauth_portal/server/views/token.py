@@ -3,7 +3,7 @@ introspection and revocation, only for an authenticated client."""
 
 import json
 
-from django.db import transaction
+from django.db import router, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
@@ -90,6 +90,8 @@ class TokenView(ClientEndpointRateLimitMixin, dot_views.TokenView):
                     token_checksum=bearer.token_checksum(raw)
                 )
             if token is not None:
+                if token.pk is None:  # held back for the batch: receivers get the saved row
+                    compiled_writes.send_held(router.db_for_write(type(token)))
                 app_authorized.send(sender=self, request=request, token=token)
         response = HttpResponse(content=body, status=status)
         for name, value in headers.items():
