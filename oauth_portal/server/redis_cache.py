@@ -18,7 +18,7 @@ A ``GET`` (every bearer check's) and the rate counters' script go further: each 
 read on that connection directly (``execute``), without redis-py's command machinery around it
 (argument filtering, the retry wrapper, the response-callback lookup), which cost the worker
 more CPU than the socket calls themselves; a connection that broke since its last command (a
-restarted Redis) is opened again once, as redis-py's own retry would. A value read is unpickled
+restarted Redis) is opened again and the command sent once more. A value read is unpickled
 without first being tried as an integer (Django stores integers as digits, for ``INCR``; a
 pickle always opens with the byte 0x80), and a key is checked at C speed (``validate_key``).
 
@@ -83,8 +83,9 @@ def execute(client, *args):
     """``client.execute_command(*args)`` for a command whose raw reply is the answer (``GET``,
     ``EVALSHA``), written and read on the client's own connection when it has one (this
     module's clients do). A connection found broken (a restarted Redis) is opened again and
-    the command sent once more, as redis-py's default retry does: a script that ran before its
-    connection broke could then run twice, which for the rate counters is one extra count."""
+    the command sent once more; redis-py's default retry would try three times with backoff,
+    which a request should not wait for when Redis is really down (the caller falls back). A
+    script that ran before its connection broke could run twice: one extra count."""
     connection = client.connection
     if connection is None:
         return client.execute_command(*args)

@@ -48,7 +48,7 @@ def test_a_leaked_current_key_leaves_the_jwks_at_once_and_its_tokens_stop_workin
     leaked = kid_of(jwt_tokens["access_token"])
     assert colors(jwt_tokens["access_token"]).status_code == 200
 
-    call_command("revoke_signing_key", leaked)
+    call_command("revoke_signing_key", f"--kid={leaked}")
 
     assert leaked not in published_kids()
     assert not verifies(jwt_tokens["id_token"])
@@ -68,7 +68,7 @@ def test_a_leaked_retired_key_leaves_the_jwks_before_its_tokens_expire(app):
     call_command("rotate_signing_key")
     assert old in published_kids()  # a rotation keeps it while its tokens live
 
-    call_command("revoke_signing_key", old)
+    call_command("revoke_signing_key", f"--kid={old}")
 
     assert old not in published_kids()
     assert verifies(tokens_for(user, app)["id_token"])
@@ -82,3 +82,18 @@ def test_an_unknown_key_is_refused_and_names_the_known_ones(db):
         call_command("revoke_signing_key", "no-such-kid")
 
     assert SigningKey.objects.get(is_current=True).kid == known
+
+
+@pytest.mark.parametrize("arguments", [["--kid=-Ab0_x"], ["--", "-Ab0_x"]])
+def test_a_kid_beginning_with_a_dash_reaches_the_key_lookup(db, arguments):
+    """One thumbprint in 64 begins with "-", which argparse would take for an option: the
+    emergency command must still be able to name it."""
+    call_command("rotate_signing_key")
+
+    with pytest.raises(CommandError, match="No signing key '-Ab0_x'"):
+        call_command("revoke_signing_key", *arguments)
+
+
+def test_no_kid_is_refused_with_how_to_name_one(db):
+    with pytest.raises(CommandError, match="--kid=<kid>"):
+        call_command("revoke_signing_key")

@@ -13,9 +13,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kid", help="The key's id (the kid in token headers and the JWKS).")
+        # A kid is a base64url thumbprint: one in 64 begins with "-", which argparse takes for an
+        # option. Such a kid goes as --kid=<kid> (or after "--").
+        parser.add_argument(
+            "kid", nargs="?", help="The key's id (the kid in token headers and the JWKS)."
+        )
+        parser.add_argument(
+            "--kid", dest="kid_option", metavar="KID", help="The same, for a kid beginning with -."
+        )
 
-    def handle(self, *args, kid, **options):
+    def handle(self, *args, kid=None, kid_option=None, **options):
+        kid = kid or kid_option
+        if not kid:
+            raise CommandError(
+                "Name the key: revoke_signing_key <kid>, or --kid=<kid> when it begins with '-'."
+            )
         try:
             key_rotation.signing_key_revoke(kid=kid)
         except SigningKey.DoesNotExist as error:
